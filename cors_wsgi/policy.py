@@ -189,7 +189,9 @@ class CompiledPolicy:
     def __init__(self, policy: CORSPolicy, regex: re.Pattern[str] | None) -> None:
         self.policy = policy
         self.any_origin = policy.allow_origins == ("*",)
-        self.matcher = OriginMatcher(policy.allow_origins, regex, policy.allow_origin_func)
+        self.matcher = OriginMatcher(
+            () if self.any_origin else policy.allow_origins, regex, policy.allow_origin_func
+        )
         self.any_method = policy.allow_methods == ("*",)
         self.allowed_methods = frozenset(policy.allow_methods)
         self.any_header = "*" in policy.allow_headers

@@ -1,0 +1,293 @@
+"""The sans-I/O decision, as tables: request values -> the Access-Control-* headers the response gets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cors_wsgi import CORSPolicy
+from cors_wsgi.decision import MAX_REQUEST_HEADERS_LENGTH, decide, parse_request_headers
+from cors_wsgi.origins import parse_serialized_origin
+
+LOCAL = "http://localhost:3000"
+PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+
+SEED = CORSPolicy(allow_origins=[LOCAL], allow_headers=["content-type"], allow_credentials=True)
+API = CORSPolicy(
+    allow_origins=[LOCAL, "https://*.example.com"],
+    allow_methods=["GET", "PUT", "patch"],
+    allow_headers=["content-type", "x-token"],
+    expose_headers=["X-Request-Id"],
+    allow_credentials=True,
+    max_age=7200,
+)
+ANY = CORSPolicy(allow_origins=["*"], allow_methods=["*"], allow_headers=["*"], max_age=None)
+ANY_CREDENTIALED_HEADERS = CORSPolicy(
+    allow_origins=[LOCAL], allow_methods=["*"], allow_headers=["*"], allow_credentials=True
+)
+PNA = CORSPolicy(allow_origins=[LOCAL], allow_private_network=True)
+
+
+# (policy, method, origin, expected headers) for actual requests
+ACTUAL = [
+    ("seed example 1: allowed GET", SEED, "GET", LOCAL,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Credentials": "true"}),
+    ("seed example 3: refused origin", SEED, "GET", "http://another-domain.com:8080", {}),
+    ("no Origin: not CORS", SEED, "GET", None, {}),
+    ("expose headers on actual responses", API, "POST", LOCAL,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Credentials": "true",
+      "Access-Control-Expose-Headers": "X-Request-Id"}),
+    ("wildcard subdomain", API, "GET", "https://a.b.example.com",
+     {"Access-Control-Allow-Origin": "https://a.b.example.com", "Access-Control-Allow-Credentials": "true",
+      "Access-Control-Expose-Headers": "X-Request-Id"}),
+    ("wildcard never the apex", API, "GET", "https://example.com", {}),
+    ("wildcard scheme must match", API, "GET", "http://a.example.com", {}),
+    ("wildcard port must match", API, "GET", "https://a.example.com:8443", {}),
+    ("'*' policy: constant *", ANY, "GET", "https://anything.test", {"Access-Control-Allow-Origin": "*"}),
+    ("'*' policy: * even without Origin", ANY, "GET", None, {"Access-Control-Allow-Origin": "*"}),
+    ("OPTIONS without ACRM is an actual request", API, "OPTIONS", LOCAL,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Credentials": "true",
+      "Access-Control-Expose-Headers": "X-Request-Id"}),
+    ("case matters: browsers send lower case", SEED, "GET", "http://LOCALHOST:3000", {}),
+    ("trailing slash is not the origin", SEED, "GET", LOCAL + "/", {}),
+    ("null not allowed unless listed", SEED, "GET", "null", {}),
+    ("null listed literally", CORSPolicy(allow_origins=["null"]), "GET", "null", {"Access-Control-Allow-Origin": "null"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("policy", "method", "origin", "expected"), [c[1:] for c in ACTUAL], ids=[c[0] for c in ACTUAL]
+)
+def test_actual_request_headers(
+    policy: CORSPolicy, method: str, origin: str | None, expected: dict[str, str]
+) -> None:
+    decision = decide(policy, method, origin)
+    assert decision.kind == "actual"
+    assert decision.status is None
+    assert dict(decision.headers) == expected
+    assert len(decision.headers) == len(expected)  # never two of one header
+    assert decision.allowed is bool(expected)
+    assert decision.vary == (() if policy is ANY else ("Origin",))
+    if origin is not None and not expected:
+        assert decision.reasons
+        assert "not allowed" in decision.reasons[0]
+
+
+# (policy, origin, ACRM, ACRH, ACRPN, expected headers or None for a refusal, reason fragment)
+PREFLIGHT: list[tuple[Any, ...]] = [
+    ("seed example 2", SEED, LOCAL, "GET", "content-type", None,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "GET",
+      "Access-Control-Allow-Headers": "content-type", "Access-Control-Allow-Credentials": "true",
+      "Access-Control-Max-Age": "600"}, ""),
+    ("no ACRH: no Allow-Headers", SEED, LOCAL, "GET", None, None,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "GET",
+      "Access-Control-Allow-Credentials": "true", "Access-Control-Max-Age": "600"}, ""),
+    ("requested names echoed, normalized", API, LOCAL, "PUT", " X-Token ,Content-Type", None,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "GET, PUT, patch",
+      "Access-Control-Allow-Headers": "x-token, content-type", "Access-Control-Allow-Credentials": "true",
+      "Access-Control-Max-Age": "7200"}, ""),
+    ("proxies split and re-case ACRH", API, LOCAL, "PUT", "CONTENT-TYPE,, x-token\t", None,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "GET, PUT, patch",
+      "Access-Control-Allow-Headers": "content-type, x-token", "Access-Control-Allow-Credentials": "true",
+      "Access-Control-Max-Age": "7200"}, ""),
+    ("refused origin", SEED, "http://evil.test", "GET", None, None, None, "origin 'http://evil.test' is not allowed"),
+    ("refused method", SEED, LOCAL, "DELETE", None, None, None, "method 'DELETE' is not allowed"),
+    ("methods are case-sensitive: patch", API, LOCAL, "patch", None, None,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "GET, PUT, patch",
+      "Access-Control-Allow-Credentials": "true", "Access-Control-Max-Age": "7200"}, ""),
+    ("methods are case-sensitive: PATCH", API, LOCAL, "PATCH", None, None, None, "method 'PATCH' is not allowed"),
+    ("refused header", SEED, LOCAL, "GET", "content-type,x-evil", None, None, "not allowed: x-evil"),
+    ("* headers: any name, echoed", ANY, "https://x.test", "DELETE", "x-a,x-b", None,
+     {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "DELETE",
+      "Access-Control-Allow-Headers": "x-a, x-b"}, ""),
+    ("* headers never cover authorization", ANY, "https://x.test", "GET", "authorization", None, None,
+     "not allowed: authorization"),
+    ("* with credentials: names echoed, never a literal *", ANY_CREDENTIALED_HEADERS, LOCAL, "PURGE", "x-a", None,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "PURGE",
+      "Access-Control-Allow-Headers": "x-a", "Access-Control-Allow-Credentials": "true",
+      "Access-Control-Max-Age": "600"}, ""),
+    ("authorization allowed when named", CORSPolicy(allow_origins=[LOCAL], allow_headers=["*", "Authorization"]),
+     LOCAL, "GET", "authorization", None,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "GET",
+      "Access-Control-Allow-Headers": "authorization", "Access-Control-Max-Age": "600"}, ""),
+    ("* methods: invalid method name refused", ANY, "https://x.test", "GET\r\nX: y", None, None, None,
+     "not a valid method name"),
+    ("private network asked and enabled", PNA, LOCAL, "GET", None, "true",
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "GET",
+      "Access-Control-Max-Age": "600", "Access-Control-Allow-Private-Network": "true"}, ""),
+    ("private network off by default (CVE-2024-6221)", SEED, LOCAL, "GET", None, "true", None, "private network"),
+    ("private network enabled but not asked: not sent", PNA, LOCAL, "GET", None, None,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "GET",
+      "Access-Control-Max-Age": "600"}, ""),
+    ("max_age None: no Max-Age", CORSPolicy(allow_origins=[LOCAL], max_age=None), LOCAL, "GET", None, None,
+     {"Access-Control-Allow-Origin": LOCAL, "Access-Control-Allow-Methods": "GET"}, ""),
+    ("ACRH flood of commas (GHSA-mh55-gqvf-xfwm)", SEED, LOCAL, "GET", "," * 65536, None, None, "malformed or longer"),
+    ("ACRH of spaces", SEED, LOCAL, "GET", " " * 20000, None, None, "malformed or longer"),
+    ("ACRH with a non-token name", SEED, LOCAL, "GET", "content-type, x y", None, None, "malformed"),
+    ("ACRH with too many names", ANY, "https://x.test", "GET", ",".join(f"x-{i}" for i in range(101)), None, None,
+     "100 names"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("policy", "origin", "acrm", "acrh", "acrpn", "expected", "reason"),
+    [c[1:] for c in PREFLIGHT],
+    ids=[c[0] for c in PREFLIGHT],
+)
+def test_preflight(
+    policy: CORSPolicy,
+    origin: str,
+    acrm: str,
+    acrh: str | None,
+    acrpn: str | None,
+    expected: dict[str, str] | None,
+    reason: str,
+) -> None:
+    decision = decide(policy, "OPTIONS", origin, acrm, acrh, acrpn)
+    assert decision.kind == "preflight"
+    assert decision.vary == PREFLIGHT_VARY
+    if expected is None:
+        assert decision.status == 403
+        assert not decision.allowed
+        assert decision.headers == ()
+        assert any(reason in r for r in decision.reasons), decision.reasons
+    else:
+        assert decision.status == 204
+        assert decision.allowed
+        assert decision.reasons == ()
+        assert dict(decision.headers) == expected
+        assert len(decision.headers) == len(expected)
+
+
+def test_every_reason_is_reported_at_once() -> None:
+    decision = decide(SEED, "OPTIONS", "https://localhost:3000", "PUT", "x-a", "true", explain=True)
+    assert len(decision.reasons) == 4
+    assert "closest allowed origin is 'http://localhost:3000' (the scheme differs)" in decision.reasons[0]
+
+
+def test_explain_off_gives_no_hint_about_the_policy() -> None:
+    decision = decide(SEED, "OPTIONS", "https://localhost:3000", "GET")
+    assert "closest" not in decision.reasons[0]
+
+
+REGEX = CORSPolicy(allow_origin_regex=r"https://[a-z]+\.example\.org")
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("https://app.example.org", True),
+        ("https://app.example.org.evil.net", False),  # fullmatch, not search
+        ("https://appxexample.org", False),
+        ("https://app.example.org\r\n", False),
+        ("https://app.example.org/", False),
+        ("HTTPS://app.example.org", False),
+    ],
+)
+def test_regex_is_full_match_on_valid_origins_only(origin: str, allowed: bool) -> None:
+    assert decide(REGEX, "GET", origin).allowed is allowed
+
+
+def test_origin_func_sees_only_valid_origins_and_environ() -> None:
+    seen: list[tuple[str, Any]] = []
+
+    def func(origin: str, environ: Any) -> bool:
+        seen.append((origin, environ.get("tenant")))
+        return True
+
+    policy = CORSPolicy(allow_origin_func=func)
+    assert decide(policy, "GET", "https://a.test", environ={"tenant": "t1"}).allowed
+    for bad in [
+        "https://a.test\r\nSet-Cookie: x",
+        "https://a.test, https://b.test",
+        "https://a.test/x",
+        "null",
+        "é",
+    ]:
+        assert not decide(policy, "GET", bad).allowed
+    assert seen == [("https://a.test", "t1")]
+
+
+def test_origin_func_that_raises_refuses_instead_of_failing(caplog: pytest.LogCaptureFixture) -> None:
+    def func(origin: str, environ: Any) -> bool:
+        raise RuntimeError("database down")
+
+    policy = CORSPolicy(allow_origin_func=func)
+    assert not decide(policy, "GET", "https://a.test").allowed
+    assert not decide(policy, "OPTIONS", "https://a.test", "GET").allowed
+    assert "allow_origin_func raised" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        ("https://a.example.com", ("https", "a.example.com", "")),
+        ("http://localhost:3000", ("http", "localhost", "3000")),
+        ("http://127.0.0.1:5000", ("http", "127.0.0.1", "5000")),
+        ("http://[::1]:8080", ("http", "[::1]", "8080")),
+        ("chrome-extension://abcdef", ("chrome-extension", "abcdef", "")),
+        ("https://a.example.com:443", None),  # a browser omits the default port
+        ("http://localhost:03000", None),
+        ("http://localhost:", None),
+        ("http://localhost:65536", None),
+        ("http://[::0:1]", None),  # not the compressed form a browser sends
+        ("http://[::1", None),
+        ("https://A.example.com", None),
+        ("https://a..example.com", None),
+        ("https://.example.com", None),
+        ("https://a_b.example.com", None),
+        ("https://a`b.example.com", None),
+        ("https://a%60b.example.com", None),
+        ("https://a.example.com/", None),
+        ("https://a.example.com?x", None),
+        ("https://a.example.com#x", None),
+        ("https://user@a.example.com", None),
+        ("https://a.example.com, https://b.example.com", None),
+        ("https://a.example.com\r\n", None),
+        ("https://a.example.com\x00", None),
+        ("https://bücher.example", None),
+        ("https://" + "a" * 64 + ".example.com", None),
+        ("https://" + "a." * 200 + "com", None),
+        ("://a.example.com", None),
+        ("1http://a.example.com", None),
+        ("null", None),
+        ("", None),
+    ],
+)
+def test_parse_serialized_origin(value: str, parsed: tuple[str, str, str] | None) -> None:
+    assert parse_serialized_origin(value) == parsed
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("content-type", ("content-type",)),
+        ("content-type,x-token", ("content-type", "x-token")),
+        ("X-Token, Content-Type, x-token", ("x-token", "content-type")),
+        ("", ()),
+        (",", ()),
+        ("a b", None),
+        ("x-a\r\nx-b", None),
+        ("é", None),
+        ("," * (MAX_REQUEST_HEADERS_LENGTH + 1), None),
+    ],
+)
+def test_parse_request_headers(value: str, names: tuple[str, ...] | None) -> None:
+    assert parse_request_headers(value) == names
+
+
+def test_many_exact_origins_are_a_set_lookup() -> None:
+    origins = [f"https://app{i}.example.com" for i in range(10_000)]
+    policy = CORSPolicy(allow_origins=origins)
+    assert len(policy.compiled.matcher.exact) == 10_000
+    assert decide(policy, "GET", origins[-1]).allowed
+    assert not decide(policy, "GET", "https://app10000.example.com").allowed
+
+
+def test_members_sharing_a_suffix_do_not_allow_their_concatenation() -> None:
+    # GHSA-vhxv-fg4m-p2w8 (jub0bs/cors): allowing foo.com and bar.com must not allow barfoo.com.
+    policy = CORSPolicy(allow_origins=["https://*.foo.com", "https://bar.com"])
+    assert not decide(policy, "GET", "https://barfoo.com").allowed
+    assert not decide(policy, "GET", "https://bar.foo.com.evil.net").allowed
+    assert decide(policy, "GET", "https://bar.foo.com").allowed

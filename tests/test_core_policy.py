@@ -1,0 +1,212 @@
+"""CORSPolicy validation: every mistake fails fast with ConfigError naming the field and the value."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy
+from cors_wsgi.rules import Rules
+
+LOCAL = "http://localhost:3000"
+
+
+def _app(environ: Any, start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+# (keyword arguments, field named in the error, fragments the message must contain)
+REFUSED = [
+    ({}, "allow_origins", ["no origin is allowed", "no allow-all default"]),
+    ({"allow_origins": []}, "allow_origins", ["no origin is allowed"]),
+    ({"allow_origins": ["*"], "allow_credentials": True}, "allow_origins", ["'*'", "allow_credentials"]),
+    ({"allow_origins": ["*", LOCAL]}, "allow_origins", ["cannot be combined"]),
+    ({"allow_origins": ["*"], "allow_origin_regex": "x"}, "allow_origins", ["cannot be combined"]),
+    (
+        {"allow_origins": "http://localhost:3000"},
+        "allow_origins",
+        ["list", "did you mean ['http://localhost:3000']"],
+    ),
+    (
+        {"allow_origins": ["http://localhost:3000/"]},
+        "allow_origins",
+        ["did you mean 'http://localhost:3000'?"],
+    ),
+    (
+        {"allow_origins": ["http://localhost:3000/api"]},
+        "allow_origins",
+        ["a path", "'http://localhost:3000'"],
+    ),
+    (
+        {"allow_origins": ["http://localhost:3000?x=1"]},
+        "allow_origins",
+        ["a query", "'http://localhost:3000'"],
+    ),
+    ({"allow_origins": ["http://localhost:3000#top"]}, "allow_origins", ["a fragment"]),
+    (
+        {"allow_origins": ["localhost:3000"]},
+        "allow_origins",
+        ["no scheme", "did you mean 'http://localhost:3000'"],
+    ),
+    ({"allow_origins": ["app.example.com"]}, "allow_origins", ["no scheme", "'https://app.example.com'"]),
+    ({"allow_origins": ["http://localhost:99999"]}, "allow_origins", ["invalid port", "'99999'"]),
+    ({"allow_origins": ["http://localhost:0"]}, "allow_origins", ["invalid port"]),
+    ({"allow_origins": ["http://localhost:abc"]}, "allow_origins", ["invalid port", "'abc'"]),
+    ({"allow_origins": ["http://user@localhost:3000"]}, "allow_origins", ["user information"]),
+    ({"allow_origins": ["http://exa mple.com"]}, "allow_origins", ["invalid host"]),
+    ({"allow_origins": ["http://bücher.example"]}, "allow_origins", ["non-ASCII", "xn--"]),
+    ({"allow_origins": [" http://localhost:3000"]}, "allow_origins", ["white space"]),
+    ({"allow_origins": [42]}, "allow_origins", ["42", "not a string"]),
+    ({"allow_origins": ["https://*.com"]}, "allow_origins", ["public suffix", "'com'"]),
+    ({"allow_origins": ["https://*.co.uk"]}, "allow_origins", ["public suffix", "'co.uk'"]),
+    ({"allow_origins": ["https://*.github.io"]}, "allow_origins", ["public suffix"]),
+    ({"allow_origins": ["https://*example.com"]}, "allow_origins", ["not a valid wildcard pattern"]),
+    ({"allow_origins": ["https://app.*.example.com"]}, "allow_origins", ["not a valid wildcard pattern"]),
+    ({"allow_origins": ["https://*.*.example.com"]}, "allow_origins", ["not a valid wildcard pattern"]),
+    ({"allow_origins": ["*.example.com"]}, "allow_origins", ["not a valid wildcard pattern"]),
+    ({"allow_origins": ["https://*.10.0.0.1"]}, "allow_origins", ["IP address"]),
+    (
+        {"allow_origin_regex": "https://(.example.com"},
+        "allow_origin_regex",
+        ["not a valid regular expression"],
+    ),
+    ({"allow_origin_regex": 5}, "allow_origin_regex", ["not a string"]),
+    ({"allow_origin_func": "yes"}, "allow_origin_func", ["not callable"]),
+    ({"allow_origins": [LOCAL], "allow_methods": ["GET POST"]}, "allow_methods", ["'GET POST'"]),
+    ({"allow_origins": [LOCAL], "allow_methods": ["GET", "*"]}, "allow_methods", ["cannot be combined"]),
+    ({"allow_origins": [LOCAL], "allow_methods": "GET"}, "allow_methods", ["did you mean ['GET']"]),
+    (
+        {"allow_origins": [LOCAL], "allow_headers": ["x-token\r\n"]},
+        "allow_headers",
+        ["not a valid header name"],
+    ),
+    ({"allow_origins": [LOCAL], "allow_headers": ["x token"]}, "allow_headers", ["'x token'"]),
+    ({"allow_origins": [LOCAL], "expose_headers": ["x:y"]}, "expose_headers", ["'x:y'"]),
+    (
+        {"allow_origins": [LOCAL], "expose_headers": ["*"], "allow_credentials": True},
+        "expose_headers",
+        ["literal"],
+    ),
+    ({"allow_origins": [LOCAL], "max_age": -1}, "max_age", ["-1", "negative"]),
+    ({"allow_origins": [LOCAL], "max_age": "600"}, "max_age", ["'600'"]),
+    ({"allow_origins": [LOCAL], "max_age": True}, "max_age", ["True"]),
+    ({"allow_origins": [LOCAL], "allow_credentials": "yes"}, "allow_credentials", ["'yes'", "boolean"]),
+    ({"allow_origins": [LOCAL], "allow_private_network": 1}, "allow_private_network", ["boolean"]),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "field", "fragments"), REFUSED, ids=[repr(r[0])[:60] for r in REFUSED])
+def test_bad_config_is_refused_naming_field_and_value(
+    kwargs: dict[str, Any], field: str, fragments: list[str]
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        CORSPolicy(**kwargs)
+    assert info.value.field == field
+    assert str(info.value).startswith(f"{field}: ")
+    for fragment in fragments:
+        assert fragment in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("configured", "normalized"),
+    [
+        ("HTTPS://App.Example.com:443", "https://app.example.com"),
+        ("http://localhost:80", "http://localhost"),
+        ("http://LOCALHOST:3000", "http://localhost:3000"),
+        ("https://a.test:8443", "https://a.test:8443"),
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
+        ("http://[0:0:0:0:0:0:0:1]:8080", "http://[::1]:8080"),
+        ("HTTPS://*.Example.COM:443", "https://*.example.com"),
+        ("null", "null"),
+    ],
+)
+def test_harmless_differences_are_normalized(configured: str, normalized: str) -> None:
+    policy = CORSPolicy(allow_origins=[configured])
+    if "*" in configured:
+        assert policy.compiled.matcher.matches(normalized.replace("*", "a"))
+    else:
+        assert policy.allow_origins == (normalized,)
+
+
+def test_methods_fetch_normalizes_are_upper_cased_others_kept() -> None:
+    policy = CORSPolicy(allow_origins=[LOCAL], allow_methods=["get", "put", "patch", "PATCH", "GET"])
+    assert policy.allow_methods == ("GET", "PUT", "patch", "PATCH")
+
+
+def test_header_names_are_lower_cased_and_deduplicated() -> None:
+    policy = CORSPolicy(allow_origins=[LOCAL], allow_headers=["Content-Type", "content-type", "X-Token"])
+    assert policy.allow_headers == ("content-type", "x-token")
+
+
+def test_policy_is_immutable_and_replace_revalidates() -> None:
+    policy = CORSPolicy(allow_origins=[LOCAL])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.allow_credentials = True  # type: ignore[misc]
+    assert isinstance(policy.allow_origins, tuple)
+    assert policy.replace(max_age=60).max_age == 60
+    with pytest.raises(ConfigError):
+        policy.replace(allow_origins=["*"], allow_credentials=True)
+
+
+def test_equal_policies_compare_equal_and_hash() -> None:
+    a = CORSPolicy(allow_origins=[LOCAL], allow_methods=["GET"])
+    b = CORSPolicy(allow_origins=(LOCAL,), allow_methods=("GET",))
+    assert a == b
+    assert hash(a) == hash(b)
+
+
+def test_wildcard_with_private_suffix_below_it_is_accepted() -> None:
+    # example.co.uk is a registrable domain: its subdomains belong to one owner.
+    policy = CORSPolicy(allow_origins=["https://*.example.co.uk"])
+    assert policy.compiled.matcher.matches("https://a.example.co.uk")
+
+
+def test_middleware_keywords_are_policy_fields() -> None:
+    app = CORSMiddleware(_app, allow_origins=[LOCAL], allow_credentials=True)
+    compiled = app._config
+    assert not isinstance(compiled, Rules)
+    assert compiled.policy == CORSPolicy(allow_origins=[LOCAL], allow_credentials=True)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"allowed_origins": [LOCAL]}, "did you mean 'allow_origins'?"),
+        ({"allow_credential": True, "allow_origins": [LOCAL]}, "did you mean 'allow_credentials'?"),
+        ({"max_ages": 5, "allow_origins": [LOCAL]}, "did you mean 'max_age'?"),
+    ],
+)
+def test_middleware_unknown_keyword_has_a_hint(kwargs: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ConfigError, match="unknown CORSMiddleware argument") as info:
+        CORSMiddleware(_app, **kwargs)
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: CORSMiddleware(_app),
+        lambda: CORSMiddleware(_app, CORSPolicy(allow_origins=[LOCAL]), allow_origins=[LOCAL]),
+        lambda: CORSMiddleware(_app, CORSPolicy(allow_origins=[LOCAL]), rules=[]),
+        lambda: CORSMiddleware(_app, {"allow_origins": [LOCAL]}),  # type: ignore[arg-type]
+        lambda: CORSMiddleware(_app, rules=[]),
+        lambda: CORSMiddleware(_app, rules=[("api/*", CORSPolicy(allow_origins=[LOCAL]))]),
+        lambda: CORSMiddleware(_app, rules=[("/api/*", {"allow_origins": [LOCAL]})]),
+    ],
+    ids=[
+        "nothing",
+        "policy+keywords",
+        "policy+rules",
+        "dict",
+        "empty-rules",
+        "relative-path",
+        "rule-not-policy",
+    ],
+)
+def test_middleware_refuses_ambiguous_or_malformed_configuration(call: Any) -> None:
+    with pytest.raises(ConfigError):
+        call()
