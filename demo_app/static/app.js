@@ -1,0 +1,154 @@
+// The demo frontend: runs each CORS scenario against the API and shows what the browser allowed.
+// Results are also left in window.demoResults (and <body data-done="true">) for the browser tests.
+"use strict";
+
+const API = window.DEMO_CONFIG.apiBase;
+
+const SCENARIOS = [
+  {
+    id: "simple",
+    title: "Simple request",
+    request: "GET /api/data",
+    expect: "allowed",
+    async run() {
+      const r = await call("/api/data");
+      document.getElementById("message").textContent = r.body.message;
+      return { ...r, ok: r.body.message === "Hello from your API!", summary: r.body.message };
+    },
+  },
+  {
+    id: "preflight",
+    title: "Preflighted request",
+    request: "PUT /api/echo, JSON body, X-Demo-Token header",
+    expect: "allowed",
+    async run() {
+      const r = await call("/api/echo", {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", "X-Demo-Token": "demo-123" },
+        body: JSON.stringify({ hello: "world" }),
+      });
+      const ok = r.body.x_demo_token === "demo-123" && r.body.json && r.body.json.hello === "world";
+      return { ...r, ok, summary: `echoed ${JSON.stringify(r.body.json)} and token ${r.body.x_demo_token}` };
+    },
+  },
+  {
+    id: "credentials",
+    title: "Credentialed request",
+    request: "POST then GET /api/session, credentials: \"include\"",
+    expect: "allowed",
+    async run() {
+      const set = await call("/api/session", { method: "POST", credentials: "include" });
+      const r = await call("/api/session", { credentials: "include" });
+      const ok = Boolean(set.body.token) && r.body.token === set.body.token;
+      return { ...r, ok, summary: ok ? `cookie sent back (token ${r.body.token})` : `no cookie came back` };
+    },
+  },
+  {
+    id: "refused-method",
+    title: "Method the policy refuses",
+    request: "DELETE /api/data",
+    expect: "blocked",
+    async run() {
+      const r = await call("/api/data", { method: "DELETE" });
+      return { ...r, ok: false, summary: "the browser let the DELETE through" };
+    },
+  },
+  {
+    id: "refused-header",
+    title: "Header the policy refuses",
+    request: "PUT /api/echo with X-Not-Allowed",
+    expect: "blocked",
+    async run() {
+      const r = await call("/api/echo", {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", "X-Not-Allowed": "1" },
+        body: "{}",
+      });
+      return { ...r, ok: false, summary: "the browser let the PUT through" };
+    },
+  },
+];
+
+async function call(path, init = {}) {
+  const response = await fetch(API + path, init);
+  // Only CORS-safelisted response headers and those in Access-Control-Expose-Headers are visible here.
+  const headers = {};
+  response.headers.forEach((value, name) => { headers[name] = value; });
+  const text = await response.text();
+  let body;
+  try { body = JSON.parse(text); } catch { body = { text }; }
+  return { status: response.status, httpOk: response.ok, headers, body };
+}
+
+async function runScenario(scenario) {
+  const result = { id: scenario.id, expect: scenario.expect };
+  try {
+    const r = await scenario.run();
+    Object.assign(result, r, { outcome: "allowed", ok: r.ok && r.httpOk });
+  } catch (err) {
+    result.outcome = "blocked";
+    result.error = `${err.name}: ${err.message}`;
+    result.errorName = err.name;
+  }
+  result.asExpected = scenario.expect === "blocked"
+    ? result.outcome === "blocked"
+    : result.outcome === "allowed" && result.ok === true;
+  return result;
+}
+
+function render(scenario, result) {
+  const row = document.getElementById(`row-${scenario.id}`);
+  row.dataset.state = result.asExpected ? "as-expected" : "unexpected";
+  row.dataset.outcome = result.outcome;
+  const outcome = result.outcome === "allowed" ? `allowed (HTTP ${result.status})` : "blocked by the browser";
+  row.querySelector(".outcome").textContent = `${outcome} ${result.asExpected ? "\u2714" : "\u2718"}`;
+  const details = row.querySelector(".details");
+  details.textContent = "";
+  const line = document.createElement("div");
+  line.textContent = result.outcome === "allowed" ? result.summary : result.error;
+  details.append(line);
+  if (result.headers) {
+    const pre = document.createElement("pre");
+    pre.textContent = Object.entries(result.headers).map(([k, v]) => `${k}: ${v}`).join("\n");
+    details.append(pre);
+  }
+}
+
+async function runAll() {
+  document.body.dataset.done = "false";
+  const tbody = document.querySelector("#scenarios tbody");
+  tbody.textContent = "";
+  for (const s of SCENARIOS) {
+    const row = document.createElement("tr");
+    row.id = `row-${s.id}`;
+    row.dataset.state = "pending";
+    for (const [cls, text] of [["title", s.title], ["request", s.request], ["expect", s.expect],
+                               ["outcome", "\u2026"], ["details", ""]]) {
+      const td = document.createElement("td");
+      td.className = cls;
+      td.textContent = text;
+      row.append(td);
+    }
+    tbody.append(row);
+  }
+  const results = [];
+  // One at a time, so each browser console message belongs to the scenario that is running.
+  for (const s of SCENARIOS) {
+    const result = await runScenario(s);
+    render(s, result);
+    if (s.id === "simple" && result.outcome === "blocked") {
+      const hero = document.querySelector(".hero");
+      hero.classList.add("refused");
+      document.getElementById("message").textContent = "blocked by the browser (see the console)";
+    }
+    results.push(result);
+  }
+  window.demoResults = results;
+  document.body.dataset.done = "true";
+  return results;
+}
+
+document.getElementById("page-origin").textContent = window.location.origin;
+document.getElementById("api-base").textContent = API;
+document.getElementById("run-again").addEventListener("click", () => { runAll(); });
+runAll();
