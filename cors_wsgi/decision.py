@@ -17,8 +17,7 @@ both behind one call for tests, fuzzing and tools.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .debug import origin_hint, safe_repr
 from .policy import CompiledPolicy, CORSPolicy, is_token
@@ -28,14 +27,14 @@ from .policy import CompiledPolicy, CORSPolicy, is_token
 MAX_REQUEST_HEADERS_LENGTH = 4096
 MAX_REQUEST_HEADER_NAMES = 100
 MAX_METHOD_LENGTH = 64
+ACRH_MEMO_SIZE = 256
 
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 ORIGIN_VARY = ("Origin",)
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What the middleware does with one request."""
+class Decision(NamedTuple):
+    """What the middleware does with one request (a tuple: cheap to build on every preflight)."""
 
     kind: Literal["preflight", "actual"]
     allowed: bool
@@ -81,6 +80,32 @@ def actual_headers(
     return ()
 
 
+def allow_headers_value(compiled: CompiledPolicy, request_headers: str) -> str | None:
+    """The Access-Control-Allow-Headers value granting ``request_headers``, or ``None`` to refuse.
+
+    Browsers send a handful of distinct values, so answers are memoised per policy; the memo stops
+    growing at ``ACRH_MEMO_SIZE`` entries, so a stream of unique values only costs the (bounded) parse.
+    """
+    memo = compiled.acrh_memo
+    try:
+        return memo[request_headers]
+    except KeyError:
+        pass
+    names = parse_request_headers(request_headers)
+    value = None if names is None or _refused_headers(compiled, names) else ", ".join(names)
+    if len(memo) < ACRH_MEMO_SIZE:
+        memo[request_headers] = value
+    return value
+
+
+def _refused_headers(compiled: CompiledPolicy, names: tuple[str, ...]) -> list[str]:
+    return [
+        name
+        for name in names
+        if name not in compiled.allowed_headers and (not compiled.any_header or name == "authorization")
+    ]
+
+
 def preflight(
     compiled: CompiledPolicy,
     origin: str,
@@ -92,55 +117,69 @@ def preflight(
     explain: bool = False,
 ) -> Decision:
     """Answer a CORS preflight: 204 with the grant, or 403 with no Access-Control-Allow-* at all."""
-    reasons: list[str] = []
     if compiled.any_origin:
-        allow_origin = "*"
-    elif origin_allowed(compiled, origin, environ):
-        allow_origin = origin
+        allow_origin: str | None = "*"
     else:
-        reason = f"origin {safe_repr(origin)} is not allowed"
-        hint = origin_hint(origin, compiled.policy.allow_origins) if explain else None
-        reasons.append(f"{reason}; {hint}" if hint else reason)
-
+        allow_origin = origin if origin_allowed(compiled, origin, environ) else None
     if compiled.any_method:
-        if len(request_method) > MAX_METHOD_LENGTH or not is_token(request_method):
-            reasons.append(f"requested method {safe_repr(request_method)} is not a valid method name")
-    elif request_method not in compiled.allowed_methods:
+        method_ok = len(request_method) <= MAX_METHOD_LENGTH and is_token(request_method)
+    else:
+        method_ok = request_method in compiled.allowed_methods
+    allow_headers = allow_headers_value(compiled, request_headers) if request_headers else ""
+    private_network = request_private_network == "true"
+    if (
+        allow_origin is None
+        or not method_ok
+        or allow_headers is None
+        or (private_network and not compiled.private_network)
+    ):
+        reasons = _refusal_reasons(compiled, origin, allow_origin, method_ok, request_method, request_headers)
+        if private_network and not compiled.private_network:
+            reasons.append("private network access was requested but allow_private_network is off")
+        if explain and allow_origin is None:
+            hint = origin_hint(origin, compiled.policy.allow_origins)
+            if hint:
+                reasons[0] = f"{reasons[0]}; {hint}"
+        return Decision("preflight", False, 403, (), PREFLIGHT_VARY, tuple(reasons))
+    headers = [("Access-Control-Allow-Origin", allow_origin), *compiled.preflight_headers]
+    if compiled.any_method:
+        # Echo rather than "*": with credentials a browser takes "*" literally.
+        headers.append(("Access-Control-Allow-Methods", request_method))
+    if allow_headers:
+        headers.append(("Access-Control-Allow-Headers", allow_headers))
+    if private_network:
+        headers.append(("Access-Control-Allow-Private-Network", "true"))
+    return Decision("preflight", True, 204, tuple(headers), PREFLIGHT_VARY)
+
+
+def _refusal_reasons(
+    compiled: CompiledPolicy,
+    origin: str,
+    allow_origin: str | None,
+    method_ok: bool,
+    request_method: str,
+    request_headers: str | None,
+) -> list[str]:
+    """Every reason a preflight is refused (the refused path may be slow; it is never the common one)."""
+    reasons = []
+    if allow_origin is None:
+        reasons.append(f"origin {safe_repr(origin)} is not allowed")
+    if not method_ok and compiled.any_method:
+        reasons.append(f"requested method {safe_repr(request_method)} is not a valid method name")
+    elif not method_ok:
         reasons.append(
             f"method {safe_repr(request_method)} is not allowed "
             f"(allowed: {', '.join(compiled.policy.allow_methods)}; methods are case-sensitive)"
         )
-
     names = parse_request_headers(request_headers) if request_headers else ()
     if names is None:
         reasons.append(
             f"Access-Control-Request-Headers is malformed or longer than {MAX_REQUEST_HEADERS_LENGTH} "
             f"characters / {MAX_REQUEST_HEADER_NAMES} names: {safe_repr(request_headers)}"
         )
-    else:
-        refused = [
-            name
-            for name in names
-            if name not in compiled.allowed_headers and (not compiled.any_header or name == "authorization")
-        ]
-        if refused:
-            reasons.append(f"request header(s) not allowed: {', '.join(refused)}")
-
-    private_network = request_private_network == "true"
-    if private_network and not compiled.private_network:
-        reasons.append("private network access was requested but allow_private_network is off")
-
-    if reasons:
-        return Decision("preflight", False, 403, (), PREFLIGHT_VARY, tuple(reasons))
-    headers = [("Access-Control-Allow-Origin", allow_origin), *compiled.preflight_headers]
-    if compiled.any_method:
-        # Echo rather than "*": with credentials a browser takes "*" literally.
-        headers.append(("Access-Control-Allow-Methods", request_method))
-    if names:
-        headers.append(("Access-Control-Allow-Headers", ", ".join(names)))
-    if private_network:
-        headers.append(("Access-Control-Allow-Private-Network", "true"))
-    return Decision("preflight", True, 204, tuple(headers), PREFLIGHT_VARY)
+    elif refused := _refused_headers(compiled, names):
+        reasons.append(f"request header(s) not allowed: {', '.join(refused)}")
+    return reasons
 
 
 def is_preflight(method: str, origin: str | None, request_method: str | None) -> bool:

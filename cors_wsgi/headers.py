@@ -43,5 +43,5 @@ def merge_headers(
         out.append(item)
     out.extend(cors_headers)
     if vary_token is not None:
-        out.append(("Vary", merge_vary(vary, vary_token)))
+        out.append(("Vary", vary_token if vary is None else merge_vary(vary, vary_token)))
     return out

@@ -172,6 +172,7 @@ class CompiledPolicy:
     """The request-independent parts of a policy, computed once: sets and ready header values."""
 
     __slots__ = (
+        "acrh_memo",
         "actual_headers",
         "allowed_headers",
         "allowed_methods",
@@ -198,6 +199,7 @@ class CompiledPolicy:
         # With "*", Authorization must still be named: Fetch never lets the wildcard cover it.
         self.allowed_headers = frozenset(policy.allow_headers) - {"*"}
         self.private_network = policy.allow_private_network
+        self.acrh_memo: dict[str, str | None] = {}  # Access-Control-Request-Headers -> Allow-Headers
         # When the answer does not depend on the Origin there is nothing for a cache to vary on.
         self.vary_actual = None if self.any_origin else "Origin"
 
