@@ -1,0 +1,443 @@
+"""The browser's verdict on one response: Fetch's CORS check and CORS-preflight check, phrased as Chromium.
+
+    >>> from cors_wsgi.checker.plan import CheckRequest, prepare
+    >>> plan = prepare(CheckRequest("http://api.test/", "http://localhost:3000"))
+    >>> cors_check(plan, Response(200, (("Access-Control-Allow-Origin", "http://localhost:3000/"),))).code
+    'AllowOriginMismatch'
+    >>> preflight_check(plan, Response(204, (("Access-Control-Allow-Origin", "*"),))) is None
+    True
+
+Every function here is pure: (plan, response) -> Failure or None. The order of the checks is
+Chromium's (services/network/cors): origin and credentials first, then the preflight's status, then
+Private Network Access, then parsing Allow-Methods / Allow-Headers, then the method, then each header.
+The messages are Chromium's console text for a fetch() call; each failure carries a fix that names the
+header value the server actually sent.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from . import fetch
+from .model import Failure, Response
+from .plan import Plan, address_space
+
+PREFLIGHT_PREFIX = "Response to preflight request doesn't pass access control check: "
+_OPAQUE_HINT = (
+    " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the "
+    "resource with CORS disabled."
+)
+_NO_CORS_HINT = (
+    " Have the server send the header with a valid value, or, if an opaque response serves your needs,"
+    " set the request's mode to 'no-cors' to fetch the resource with CORS disabled."
+)
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHROMIUM_MAX_AGE_CAP = 7200
+FIREFOX_MAX_AGE_CAP = 86400
+
+__all__ = ["cors_check", "preflight_check", "readable_headers", "warnings_for"]
+
+
+def _failure(code: str, message: str, fix: str, *, preflight: bool) -> Failure:
+    if preflight:
+        return Failure("Preflight" + code, PREFLIGHT_PREFIX + message, fix)
+    return Failure(code, message, fix)
+
+
+def _looks_like_url(value: str) -> bool:
+    """Close to Chromium's GURL(value).is_valid(): a scheme, and a host for the special schemes."""
+    parts = urlsplit(value)
+    if not parts.scheme or not parts.scheme[0].isalpha():
+        return False
+    if parts.scheme.lower() in ("http", "https", "ws", "wss", "ftp", "file"):
+        host = parts.hostname or ""
+        return bool(host) and not any(c in host for c in " *<>^|%\\")
+    return True
+
+
+def _mismatch_fix(value: str, origin: str) -> str:
+    sent = f"the server sent `Access-Control-Allow-Origin: {value}`"
+    if value == "null":
+        return (
+            f"{sent}. `null` is not a way to refuse: it admits sandboxed iframes and data: pages of any "
+            f"site. To refuse an origin send no Access-Control-Allow-Origin at all; to allow this page send "
+            f"`Access-Control-Allow-Origin: {origin}`."
+        )
+    if value.rstrip("/") == origin:
+        return (
+            f"{sent} — remove the trailing slash: an origin is scheme://host[:port] with no path. "
+            f"Configure the allowed origin as `{origin}`."
+        )
+    if value.lower() == origin.lower():
+        return f"{sent}; origins are compared byte for byte — send exactly `{origin}` (lower case)."
+    try:
+        ours, theirs = urlsplit(origin), urlsplit(value)
+        same_host = ours.hostname == theirs.hostname
+        if same_host and ours.scheme != theirs.scheme:
+            return (
+                f"{sent}, but the page is served over {ours.scheme}://: allow `{origin}` (the scheme is "
+                f"part of the origin)."
+            )
+        if same_host and ours.port != theirs.port:
+            if theirs.port is not None and origin_with_default_port(origin) == value:
+                return f"{sent}; browsers omit the default port — send `{origin}`."
+            return (
+                f"{sent}, but the page runs on another port: allow `{origin}` "
+                f"(the port is part of the origin)."
+            )
+    except ValueError:
+        pass
+    return (
+        f"{sent}, a different origin. Add `{origin}` to the server's allowed origins; if the server always "
+        f"sends one fixed origin, make it echo the request's Origin when that origin is allowed (with "
+        f"`Vary: Origin`)."
+    )
+
+
+def origin_with_default_port(origin: str) -> str:
+    parts = urlsplit(origin)
+    port = {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{origin}:{port}" if port and parts.port is None else origin
+
+
+def _missing_fix(plan: Plan, response: Response, *, preflight: bool) -> str:
+    status, origin = response.status, plan.origin
+    allow = f"add `{origin}` to the server's allowed origins"
+    if preflight:
+        if status in (404, 405, 501):
+            return (
+                f"the preflight (OPTIONS) got {status}: nothing answers OPTIONS on this path. Put the CORS "
+                f"middleware in front of the router so it answers preflights itself."
+            )
+        if status in (401, 403):
+            return (
+                f"the preflight got {status} with no CORS headers: either the CORS layer refused "
+                f"`{origin}` ({allow}), or an authentication layer rejected the OPTIONS request — browsers "
+                f"never send cookies or Authorization on a preflight, so preflights must pass before auth."
+            )
+        if status >= 500:
+            return f"the preflight crashed the server ({status}); the error response carries no CORS headers."
+        if 200 <= status < 300:
+            return (
+                f"the server answered the preflight ({status}) but did not allow `{origin}` — some CORS "
+                f"libraries refuse a preflight this way (rs/cors answers 204, django-cors-headers and "
+                f"flask-cors 200, all without Access-Control-Allow-Origin). If `{origin}` should be allowed, "
+                f"{allow}."
+            )
+        return f"{allow}, and answer its preflights with 204 and the Access-Control-Allow-* headers."
+    if status >= 400:
+        return (
+            f"the response is an error ({status}) without CORS headers, so the page sees a CORS error "
+            f"instead of the {status}. Make the CORS layer wrap error responses too (outermost middleware), "
+            f"and look at why the server answered {status}."
+        )
+    return (
+        f"{allow}. If a preflight passed but this response has no Access-Control-Allow-Origin, something "
+        f"after the CORS layer (the handler, a proxy) strips it."
+    )
+
+
+def cors_check(plan: Plan, response: Response, *, preflight: bool = False) -> Failure | None:
+    """Fetch "CORS check" (Chromium's CheckAccess): Allow-Origin, then Allow-Credentials."""
+    origin, credentials = plan.origin, plan.credentials
+    acao = response.get("Access-Control-Allow-Origin")
+    if acao == "*":
+        if credentials:
+            return _failure(
+                "WildcardOriginNotAllowed",
+                "The value of the 'Access-Control-Allow-Origin' header in the response must not be the "
+                "wildcard '*' when the request's credentials mode is 'include'.",
+                f"the request includes credentials (cookies), so `*` is refused: have the server echo the "
+                f"allowed origin (`Access-Control-Allow-Origin: {origin}` with `Vary: Origin`) and send "
+                f"`Access-Control-Allow-Credentials: true` — or drop credentials: 'include' if the request "
+                f"needs no cookies.",
+                preflight=preflight,
+            )
+        return None
+    if acao is None:
+        return _failure(
+            "MissingAllowOriginHeader",
+            "No 'Access-Control-Allow-Origin' header is present on the requested resource." + _OPAQUE_HINT,
+            _missing_fix(plan, response, preflight=preflight),
+            preflight=preflight,
+        )
+    if acao != origin:
+        if any(c in acao for c in " ,"):
+            lines = response.get_all("Access-Control-Allow-Origin")
+            if len(lines) > 1:
+                fix = (
+                    f"the response carries {len(lines)} Access-Control-Allow-Origin headers "
+                    f"({' | '.join(lines)}): two layers add it (the app and a middleware, or a middleware "
+                    f"and a proxy). Keep exactly one."
+                )
+            elif "," in acao:
+                fix = (
+                    "Access-Control-Allow-Origin holds one origin, not a list: the server must echo the "
+                    f"request's Origin when it is allowed (`{origin}`) and send `Vary: Origin`."
+                )
+            else:
+                fix = f"the value contains a space: send exactly `{origin}`."
+            return _failure(
+                "MultipleAllowOriginValues",
+                f"The 'Access-Control-Allow-Origin' header contains multiple values '{acao}', but only one "
+                f"is allowed." + _NO_CORS_HINT,
+                fix,
+                preflight=preflight,
+            )
+        if acao != "null" and not _looks_like_url(acao):
+            return _failure(
+                "InvalidAllowOriginValue",
+                f"The 'Access-Control-Allow-Origin' header contains the invalid value '{acao}'."
+                + _NO_CORS_HINT,
+                f"Access-Control-Allow-Origin must be `*` or one exact origin such as `{origin}`. Patterns "
+                f"like https://*.example.com belong in the server's configuration, not in the header: the "
+                f"server must echo the matching origin.",
+                preflight=preflight,
+            )
+        return _failure(
+            "AllowOriginMismatch",
+            f"The 'Access-Control-Allow-Origin' header has a value '{acao}' that is not equal to the "
+            f"supplied origin." + _NO_CORS_HINT,
+            _mismatch_fix(acao, origin),
+            preflight=preflight,
+        )
+    if credentials:
+        acac = response.get("Access-Control-Allow-Credentials")
+        if acac != "true":
+            shown = acac or ""
+            if not shown:
+                fix = (
+                    "add `Access-Control-Allow-Credentials: true` (the server must allow credentials "
+                    "for this origin)."
+                )
+            elif shown.lower() == "true":
+                fix = f"the value is `{shown}`; it must be exactly `true`, in lower case."
+            elif len(response.get_all("Access-Control-Allow-Credentials")) > 1:
+                fix = f"the header is sent more than once (combined: `{shown}`): keep exactly one `true`."
+            else:
+                fix = f"the value is `{shown}`; send `Access-Control-Allow-Credentials: true`."
+            return _failure(
+                "InvalidAllowCredentials",
+                f"The value of the 'Access-Control-Allow-Credentials' header in the response is '{shown}' "
+                f"which must be 'true' when the request's credentials mode is 'include'.",
+                fix,
+                preflight=preflight,
+            )
+    return None
+
+
+def _status_fix(status: int) -> str:
+    if status in (401, 403):
+        return (
+            f"the preflight passed the origin check but got {status}: an authentication layer rejects "
+            f"OPTIONS. Browsers never send cookies or Authorization on a preflight; let the CORS middleware "
+            f"answer preflights (204) before authentication."
+        )
+    if status in (404, 405, 501):
+        return (
+            f"the preflight got {status}: the router has no OPTIONS handler here. Let the CORS middleware "
+            f"answer preflights (204) before routing."
+        )
+    if status >= 500:
+        return f"the preflight crashed the server ({status}); fix the error, then answer preflights with 204."
+    return f"answer the preflight with 204 (or 200) instead of {status}."
+
+
+def preflight_check(plan: Plan, response: Response) -> Failure | None:
+    """Fetch "CORS-preflight fetch" steps 6-7, in Chromium's order (see the module docstring)."""
+    if response.status in REDIRECT_STATUSES:
+        location = response.get("Location") or "(no Location)"
+        return _failure(
+            "DisallowedRedirect",
+            "Redirect is not allowed for a preflight request.",
+            f"the preflight was redirected ({response.status} to {location}). Browsers never follow a "
+            f"redirect for a preflight: call the final URL directly (often a trailing slash, or http:// "
+            f"to https://).",
+            preflight=True,
+        )
+    failure = cors_check(plan, response, preflight=True)
+    if failure is not None:
+        return failure
+    if not 200 <= response.status <= 299:
+        return _failure(
+            "InvalidStatus", "It does not have HTTP ok status.", _status_fix(response.status), preflight=True
+        )
+    if plan.request.private_network:
+        failure = _private_network_check(plan, response)
+        if failure is not None:
+            return failure
+    methods = fetch.parse_header_list(response.get_all("Access-Control-Allow-Methods"))
+    if methods is None:
+        return Failure(
+            "InvalidAllowMethodsPreflightResponse",
+            "Cannot parse Access-Control-Allow-Methods response header field in preflight response.",
+            f"`Access-Control-Allow-Methods: {response.get('Access-Control-Allow-Methods')}` is not a "
+            f"comma-separated list of method names (no quotes, slashes or semicolons).",
+        )
+    header_names = fetch.parse_header_list(response.get_all("Access-Control-Allow-Headers"))
+    if header_names is None:
+        return Failure(
+            "InvalidAllowHeadersPreflightResponse",
+            "Cannot parse Access-Control-Allow-Headers response header field in preflight response.",
+            f"`Access-Control-Allow-Headers: {response.get('Access-Control-Allow-Headers')}` is not a "
+            f"comma-separated list of header names.",
+        )
+    failure = _method_check(plan, methods, response)
+    if failure is not None:
+        return failure
+    return _headers_check(plan, header_names, response)
+
+
+def _private_network_check(plan: Plan, response: Response) -> Failure | None:
+    space = address_space(plan.url)
+    value = response.get("Access-Control-Allow-Private-Network")
+    enable = (
+        f"if pages on public sites may reach this private service, send "
+        f"`Access-Control-Allow-Private-Network: true` on the preflight response to `{plan.origin}`."
+    )
+    if value is None:
+        return _failure(
+            "MissingAllowPrivateNetwork",
+            f"No 'Access-Control-Allow-Private-Network' header was present in the preflight response for "
+            f"this private network request targeting the `{space}` address space.",
+            enable,
+            preflight=True,
+        )
+    if value != "true":
+        return _failure(
+            "InvalidAllowPrivateNetwork",
+            f"The 'Access-Control-Allow-Private-Network' header in the preflight response for this private "
+            f"network request targeting the `{space}` address space had a value of '{value}',  not 'true'.",
+            f"the value must be exactly `true`; {enable}",
+            preflight=True,
+        )
+    return None
+
+
+def _method_check(plan: Plan, methods: list[str], response: Response) -> Failure | None:
+    method = plan.method
+    if method in methods or method in fetch.SAFELISTED_METHODS:
+        return None
+    if "*" in methods and not plan.credentials:
+        return None
+    sent = response.get("Access-Control-Allow-Methods")
+    if sent is None:
+        fix = (
+            f"the preflight response has no Access-Control-Allow-Methods: send "
+            f"`Access-Control-Allow-Methods: {method}`."
+        )
+    elif method.upper() in methods and method != method.upper():
+        fix = (
+            f"the script's method is `{method}`: fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST "
+            f"and PUT, and methods compare case-sensitively — write `{method.upper()}` in the script."
+        )
+    elif any(m.upper() == method for m in methods):
+        fix = f"methods compare case-sensitively: list `{method}`, not `{sent}`."
+    elif "*" in methods:
+        fix = (
+            f"`*` in Access-Control-Allow-Methods is a literal method name when credentials are included: "
+            f"list `{method}` explicitly."
+        )
+    else:
+        fix = (
+            f"add `{method}` to the server's allowed methods "
+            f"(it sent `Access-Control-Allow-Methods: {sent}`)."
+        )
+    return Failure(
+        "MethodDisallowedByPreflightResponse",
+        f"Method {method} is not allowed by Access-Control-Allow-Methods in preflight response.",
+        fix,
+    )
+
+
+def _headers_check(plan: Plan, header_names: list[str], response: Response) -> Failure | None:
+    allowed = {name.lower() for name in header_names}
+    wildcard = "*" in allowed and not plan.credentials
+    sent = response.get("Access-Control-Allow-Headers")
+    # Fetch step 7.6 (non-wildcard names) comes before 7.7; Chromium reports the first name in order.
+    for name in sorted(fetch.NON_WILDCARD_HEADER_NAMES & set(plan.unsafe_names)):
+        if name not in allowed:
+            fix = (
+                f"`Access-Control-Allow-Headers: *` never covers {name}: list `{name}` explicitly."
+                if "*" in allowed
+                else f"add `{name}` to the server's allowed headers "
+                f"(it sent `Access-Control-Allow-Headers: {sent}`)."
+            )
+            return _header_failure(name, fix)
+    for name in plan.unsafe_names:
+        if name in allowed or wildcard:
+            continue
+        if sent is None:
+            fix = (
+                f"the preflight response has no Access-Control-Allow-Headers: send "
+                f"`Access-Control-Allow-Headers: {name}`."
+            )
+        elif "*" in allowed:
+            fix = (
+                f"`*` in Access-Control-Allow-Headers is a literal name when credentials are included: list "
+                f"`{name}` explicitly (or echo Access-Control-Request-Headers)."
+            )
+        else:
+            fix = (
+                f"add `{name}` to the server's allowed headers "
+                f"(it sent `Access-Control-Allow-Headers: {sent}`)."
+            )
+        if name == "content-type":
+            fix += (
+                " (Content-Type needs a preflight unless it is application/x-www-form-urlencoded, "
+                "multipart/form-data or text/plain.)"
+            )
+        return _header_failure(name, fix)
+    return None
+
+
+def _header_failure(name: str, fix: str) -> Failure:
+    return Failure(
+        "HeaderDisallowedByPreflightResponse",
+        f"Request header field {name} is not allowed by Access-Control-Allow-Headers in preflight response.",
+        fix,
+    )
+
+
+def readable_headers(plan: Plan, response: Response) -> tuple[str, ...]:
+    """Which response header names the script can read (Fetch "CORS-filtered response")."""
+    exposed = {
+        name.lower()
+        for name in fetch.parse_header_list(response.get_all("Access-Control-Expose-Headers")) or []
+    }
+    present = sorted({name.lower() for name, _ in response.headers} - {"set-cookie", "set-cookie2"})
+    if "*" in exposed and not plan.credentials:
+        return tuple(present)
+    return tuple(n for n in present if n in fetch.SAFELISTED_RESPONSE_HEADERS or n in exposed)
+
+
+def warnings_for(plan: Plan, response: Response, *, preflight: bool) -> list[str]:
+    """Risky-but-working answers: these do not change the verdict."""
+    warnings: list[str] = []
+    acao = response.get("Access-Control-Allow-Origin")
+    vary = {token.strip().lower() for token in (response.get("Vary") or "").split(",")}
+    where = "preflight response" if preflight else "response"
+    if acao is not None and acao != "*" and "origin" not in vary and "*" not in vary:
+        warnings.append(
+            f"the {where} echoes the origin in Access-Control-Allow-Origin without `Vary: Origin`: a shared "
+            f"cache can serve this answer to another origin. Add `Vary: Origin`."
+        )
+    if acao == "null" and plan.origin == "null":
+        warnings.append(
+            "the server allows the `null` origin: that admits sandboxed iframes and data: pages of any site."
+        )
+    if acao == "*" and response.get("Access-Control-Allow-Credentials") == "true" and not plan.credentials:
+        warnings.append(
+            "`Access-Control-Allow-Credentials: true` together with `*` is useless: browsers refuse that "
+            "pair for credentialed requests."
+        )
+    if preflight:
+        max_age = response.get("Access-Control-Max-Age")
+        if max_age is not None and max_age.isdigit():
+            seconds = int(max_age)
+            if seconds > CHROMIUM_MAX_AGE_CAP:
+                caps = f"Chromium caps it at {CHROMIUM_MAX_AGE_CAP} s"
+                if seconds > FIREFOX_MAX_AGE_CAP:
+                    caps += f", Firefox at {FIREFOX_MAX_AGE_CAP} s"
+                warnings.append(f"`Access-Control-Max-Age: {max_age}`: {caps}.")
+    return warnings

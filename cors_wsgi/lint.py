@@ -1,0 +1,363 @@
+"""Lint a cors_wsgi TOML config: every error the app would refuse to start with, and every risky choice.
+
+    from cors_wsgi.lint import lint_file, render_findings
+    findings = lint_file("cors.toml")
+    print(render_findings("cors.toml", findings))
+    # rule[0] /api/*: warning: allow_origins: 'http://app.example.com' is plain http:// with credentials...
+
+Errors come from the real loader (``cors_wsgi.config_from_mapping`` and ``CORSPolicy``), rule by rule and
+key by key, so the lint can never disagree with what the app does at start-up and reports all of them
+instead of the first. Warnings are legal configurations that a security review would question:
+
+- ``http-origin-with-credentials``: a plain ``http://`` origin (not localhost) with credentials;
+- ``wildcard-origin-everywhere``: ``*`` on a catch-all path, or on paths a credentialed rule also covers;
+- ``regex-unescaped-dot``: a ``.`` in ``allow_origin_regex`` that matches any character;
+- ``regex-http-with-credentials``: a regex that admits ``http://`` origins, with credentials;
+- ``wildcard-registrable-domain``: ``https://*.example.com`` covers every subdomain, at any depth;
+- ``null-origin``: ``"null"`` admits sandboxed iframes and ``data:`` pages of any site;
+- ``max-age-over-browser-cap``: ``max_age`` above Chromium's 7200 s (or Firefox's 86400 s) cap;
+- ``private-network-wildcard``: ``allow_private_network`` with ``*``, a wildcard pattern or a regex;
+- ``shadowed-rule``: a rule that an earlier rule's path pattern always wins over.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from .config import ORIGINS_ENV, config_from_mapping
+from .errors import ConfigError
+from .policy import CORSPolicy
+from .rules import PathGlob
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CHROMIUM_MAX_AGE_CAP = 7200
+FIREFOX_MAX_AGE_CAP = 86400
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+# A stand-in origin so a key can be validated on its own (CORSPolicy refuses a policy with no origin).
+_PLACEHOLDER_ORIGIN = "https://lint.invalid"
+
+
+class LintUsageError(Exception):
+    """The file cannot be linted at all (missing, unreadable): a usage error, exit status 2."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Literal["error", "warning"]
+    code: str  # "config-error" for errors, a stable name for each warning
+    message: str
+    rule: int | None = None  # index of the [[rule]] table, None for the whole file
+    path: str | None = None  # that rule's path pattern
+
+    @property
+    def location(self) -> str:
+        if self.rule is None:
+            return "file"
+        return f"rule[{self.rule}] {self.path}" if self.path is not None else f"rule[{self.rule}]"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "rule": self.rule,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+def exit_status(findings: Sequence[Finding], *, strict: bool = False) -> int:
+    failing = {"error", "warning"} if strict else {"error"}
+    return 1 if any(f.severity in failing for f in findings) else 0
+
+
+def render_findings(source: str, findings: Sequence[Finding]) -> str:
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    lines = [str(f) for f in findings]
+    lines.append(f"{source}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    return "\n".join(lines)
+
+
+def lint_file(path: str | os.PathLike[str], *, use_env: bool = False) -> list[Finding]:
+    """Lint a TOML file. ``use_env`` applies CORS_ALLOW_ORIGINS the way the running app does."""
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise LintUsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return [Finding("error", "config-error", f"not valid TOML: {exc}")]
+    return lint_mapping(data, source=source, environ=os.environ if use_env else None)
+
+
+def lint_mapping(
+    data: Mapping[str, Any], *, source: str = "<mapping>", environ: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """Lint the mapping ``config_from_mapping`` takes. ``environ`` set: apply CORS_ALLOW_ORIGINS from it."""
+    origins_env = ORIGINS_ENV if environ is not None else None
+    findings: list[Finding] = []
+    tables = data.get("rule") if isinstance(data, Mapping) else None
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, Mapping) for t in tables):
+        # The shape of the file itself is wrong: the loader's message says how.
+        try:
+            config_from_mapping(data, source=source, environ=environ, origins_env=origins_env)
+        except ConfigError as exc:
+            return [Finding("error", "config-error", _strip_source(str(exc), source))]
+        return []  # pragma: no cover - the loader accepted a shape the checks above refuse
+    top_level = [k for k in data if k != "rule"]
+    if top_level:
+        try:
+            config_from_mapping(
+                {k: data[k] for k in top_level[:1]} | {"rule": tables}, source=source, origins_env=None
+            )
+        except ConfigError as exc:
+            findings.append(Finding("error", "config-error", _strip_source(str(exc), source)))
+
+    built: list[tuple[int, str, CORSPolicy]] = []
+    for index, table in enumerate(tables):
+        path = table.get("path") if isinstance(table.get("path"), str) else None
+        errors, usable = _rule_errors(table, source, path, environ, origins_env)
+        findings += [Finding("error", "config-error", msg, index, path) for msg in errors]
+        if path is not None and usable is not None:
+            try:
+                [(_, policy)] = config_from_mapping(
+                    {"rule": [usable]}, source=source, environ=environ, origins_env=origins_env
+                )
+            except ConfigError:
+                continue  # only a combination of keys is wrong: nothing sound to warn about
+            built.append((index, path, policy))
+
+    for index, path, policy in built:
+        findings += [Finding("warning", code, msg, index, path) for code, msg in _policy_warnings(policy)]
+    findings += _rule_order_warnings(built)
+    findings.sort(key=lambda f: (-1 if f.rule is None else f.rule, f.severity != "error"))
+    return findings
+
+
+def _strip_source(message: str, source: str) -> str:
+    return message.removeprefix(f"{source}: ")
+
+
+def _rule_errors(
+    table: Mapping[str, Any],
+    source: str,
+    path: str | None,
+    environ: Mapping[str, str] | None,
+    origins_env: str | None,
+) -> tuple[list[str], Mapping[str, Any] | None]:
+    """Every ConfigError this rule raises, and the rule without the faulty keys and origins (or None).
+
+    The whole rule is tried first, then each key alone (and each origin alone), so every mistake is
+    reported instead of the first; what is left is still linted for warnings.
+    """
+    prefixes = [f"{source}: rule[0] (path {path!r}): ", f"{source}: rule[0]: "]
+
+    def attempt(rule: Mapping[str, Any]) -> str | None:
+        try:
+            config_from_mapping({"rule": [rule]}, source=source, environ=environ, origins_env=origins_env)
+        except ConfigError as exc:
+            text = str(exc)
+            for prefix in prefixes:
+                if text.startswith(prefix):
+                    return text.removeprefix(prefix)
+            return text
+        return None
+
+    whole = attempt(table)
+    if whole is None:
+        return [], table
+    messages = [whole]
+    if path is None:
+        return messages, None  # without a valid path no key can be checked on its own
+    usable: dict[str, Any] = {"path": path}
+    origin_keys = ("allow_origins", "allow_origin_regex", "allow_origin_func")
+    for key, value in table.items():
+        if key == "path":
+            continue
+        alone: dict[str, Any] = {"path": path, key: value}
+        if key not in origin_keys:
+            alone["allow_origins"] = [_PLACEHOLDER_ORIGIN]
+        message = attempt(alone)
+        if message is None:
+            usable[key] = value
+            continue
+        if message not in messages and _PLACEHOLDER_ORIGIN not in message:
+            messages.append(message)
+        if key == "allow_origins" and isinstance(value, list):
+            good = [origin for origin in value if attempt({"path": path, key: [origin]}) is None]
+            if good:
+                usable[key] = good
+    return messages, usable
+
+
+def _is_local(host: str) -> bool:
+    return host in _LOCAL_HOSTS or host.endswith(".localhost")
+
+
+def _unescaped_dots(pattern: str) -> int:
+    """How many '.' in the regex match any character (not escaped, not inside a [...] class)."""
+    count, escaped, in_class = 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == ".":
+            count += 1
+    return count
+
+
+def _registrable_domain(host: str) -> str | None:
+    try:
+        from publicsuffixlist import PublicSuffixList
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    result = PublicSuffixList().privatesuffix(host)
+    return result if isinstance(result, str) else None
+
+
+def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    origins = tuple(policy.allow_origins)
+    wildcards = [o for o in origins if "*" in o and o != "*"]
+    if policy.allow_credentials:
+        for origin in origins:
+            parts = urlsplit(origin.replace("*.", "wildcard."))
+            host = (parts.hostname or "").removeprefix("wildcard.")
+            if parts.scheme == "http" and not _is_local(host if not host.startswith("[") else f"[{host}]"):
+                out.append(
+                    (
+                        "http-origin-with-credentials",
+                        f"allow_origins: {origin!r} is plain http:// with allow_credentials: anyone on the "
+                        f"network path can inject script into that page and read credentialed responses; "
+                        f"use https://",
+                    )
+                )
+        regex = policy.allow_origin_regex
+        if regex and ("http://" in regex or "https?" in regex or "http[s]?" in regex):
+            out.append(
+                (
+                    "regex-http-with-credentials",
+                    f"allow_origin_regex: {regex!r} admits plain http:// origins with allow_credentials; "
+                    f"require https://",
+                )
+            )
+    if policy.allow_origin_regex and _unescaped_dots(policy.allow_origin_regex):
+        out.append(
+            (
+                "regex-unescaped-dot",
+                f"allow_origin_regex: {policy.allow_origin_regex!r} has an unescaped '.', which matches any "
+                f"character (https://appxexample.com passes for app.example.com); write '\\.'",
+            )
+        )
+    for pattern in wildcards:
+        host = (urlsplit(pattern.replace("*.", "", 1)).hostname or "").lower()
+        if host and _registrable_domain(host) == host:
+            cred = " — with credentials" if policy.allow_credentials else ""
+            out.append(
+                (
+                    "wildcard-registrable-domain",
+                    f"allow_origins: {pattern!r} covers every subdomain of {host}, at any depth{cred}: "
+                    f"any host there you do not control (user content, a dangling DNS record taken over) can "
+                    f"read responses; list the subdomains, or narrow the pattern (e.g. *.app.{host})",
+                )
+            )
+    if "null" in origins:
+        out.append(
+            (
+                "null-origin",
+                "allow_origins: 'null' is the origin of sandboxed iframes, data: and file: pages of any "
+                "site; allowing it is allowing them all",
+            )
+        )
+    if policy.max_age is not None and policy.max_age > CHROMIUM_MAX_AGE_CAP:
+        caps = f"Chromium caps it at {CHROMIUM_MAX_AGE_CAP}"
+        if policy.max_age > FIREFOX_MAX_AGE_CAP:
+            caps += f" and Firefox at {FIREFOX_MAX_AGE_CAP}"
+        out.append(
+            (
+                "max-age-over-browser-cap",
+                f"max_age: {policy.max_age} s is beyond what browsers honour ({caps}); a smaller value "
+                f"states what actually happens and lets policy changes reach users sooner",
+            )
+        )
+    if policy.allow_private_network and (origins == ("*",) or wildcards or policy.allow_origin_regex):
+        what = "'*'" if origins == ("*",) else "a wildcard pattern" if wildcards else "allow_origin_regex"
+        out.append(
+            (
+                "private-network-wildcard",
+                f"allow_private_network: true with {what}: public sites can reach this private-network "
+                f"service; list the exact origins that need it",
+            )
+        )
+    return out
+
+
+def _catch_all(pattern: str) -> bool:
+    return PathGlob(pattern).matches("/") and PathGlob(pattern).matches("/any/deep/path")
+
+
+def _rule_order_warnings(built: list[tuple[int, str, CORSPolicy]]) -> list[Finding]:
+    out: list[Finding] = []
+    for position, (index, path, policy) in enumerate(built):
+        earlier = built[:position]
+        shadow = next((e for e in earlier if PathGlob(e[1]).matches(path)), None)
+        if shadow is not None:
+            out.append(
+                Finding(
+                    "warning",
+                    "shadowed-rule",
+                    f"path: never used: rule[{shadow[0]}] ({shadow[1]!r}) comes first and matches every path "
+                    f"this rule does (the first matching rule wins); move this rule up or remove it",
+                    index,
+                    path,
+                )
+            )
+        if tuple(policy.allow_origins) != ("*",):
+            continue
+        if _catch_all(path):
+            out.append(
+                Finding(
+                    "warning",
+                    "wildcard-origin-everywhere",
+                    "allow_origins: '*' on every path: any site can read every response that does not need "
+                    "cookies, including endpoints that set cookies or sit behind IP/VPN-based access; "
+                    "scope '*' to public paths",
+                    index,
+                    path,
+                )
+            )
+            continue
+        for later_index, later_path, later in built[position + 1 :]:
+            overlaps = PathGlob(path).matches(later_path) or PathGlob(later_path).matches(path)
+            if later.allow_credentials and overlaps:
+                out.append(
+                    Finding(
+                        "warning",
+                        "wildcard-origin-everywhere",
+                        f"allow_origins: '*' here answers paths that rule[{later_index}] ({later_path!r}) "
+                        f"allows with credentials (cookies) — those paths get '*' instead; check the order",
+                        index,
+                        path,
+                    )
+                )
+    return out
