@@ -176,7 +176,7 @@ _BOOLS = ("allow_credentials", "allow_private_network")
 def _convert(key: str, value: Any, where: str) -> Any:
     if key in _STR_LIST:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            hint = f" (write [{value!r}])" if isinstance(value, str) else ""
+            hint = f"; did you mean [{value!r}]?" if isinstance(value, str) else ""
             raise _error(where, key, f"expected an array of strings, got {_kind(value)}{hint}")
         return value
     if key in _BOOLS:
