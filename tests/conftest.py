@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -122,7 +123,8 @@ class DemoServer:
         return f"http://localhost:{self.frontend_port}"
 
     def output(self) -> str:
-        return self.log.read_text()
+        # werkzeug colours its request log when it can; compare against the plain text.
+        return re.sub(r"\x1b\[[0-9;]*m", "", self.log.read_text())
 
 
 def demo_env(extra: dict[str, str] | None = None) -> dict[str, str]:
