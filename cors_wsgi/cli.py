@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -62,8 +63,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (try '{self.prog} --help')\n")
 
 
+class _CurlStyle(argparse.RawDescriptionHelpFormatter):
+    """Options listed the way curl lists them: ``-H, --header <header>`` rather than argparse's repeat."""
+
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        if not action.option_strings or action.nargs == 0:
+            return super()._format_action_invocation(action)
+        metavar = self._metavar_formatter(action, action.dest.upper())(1)[0]
+        return f"{', '.join(action.option_strings)} {metavar}"
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32, width=110)
+    return _CurlStyle(prog, max_help_position=34, width=110)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
+        prog="python -m cors_wsgi check",
         usage="%(prog)s [options...] <url> --origin <origin>",
         help="would a browser let a page on <origin> read <url>?",
         description="Check, as a browser's fetch() would, whether a page on <origin> may read <url>.",
@@ -143,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint = commands.add_parser(
         "lint",
+        prog="python -m cors_wsgi lint",
         usage="%(prog)s [options...] <config.toml>",
         help="find dangerous or broken rules in a cors_wsgi TOML config",
         description="Report every error and risky choice in a cors_wsgi TOML config, with its rule and path.",
@@ -218,9 +231,17 @@ def run_lint(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "check":
-        return run_check(args)
-    if args.command == "lint":
-        return run_lint(args)
+    try:
+        if args.command == "check":
+            return run_check(args)
+        if args.command == "lint":
+            return run_lint(args)
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `... | head`: the reader left; stop quietly instead of printing a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     parser.print_help(sys.stderr)
     return EXIT_USAGE

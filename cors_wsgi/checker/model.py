@@ -65,7 +65,7 @@ class Failure:
 class Step:
     """One request the browser sends and what it concluded from the response."""
 
-    kind: Literal["preflight", "actual", "redirect"]
+    kind: Literal["preflight", "actual", "redirect", "probe"]  # probes: diagnosis, not sent by browsers
     method: str
     url: str
     request_headers: Headers

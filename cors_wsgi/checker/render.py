@@ -66,13 +66,29 @@ def render_text(verdict: Verdict, *, verbose: bool = False) -> str:
     elif verdict.steps:
         out.append("* no preflight: a simple request (safelisted method and headers)")
     script_headers = {name.lower() for name, _ in verdict.request.headers}
+    probing = False
     for step in verdict.steps:
+        if step.kind == "probe" and not probing:
+            probing = True
+            out.append(
+                "* diagnosis: extra preflights, each varying one thing (a browser does not send these)"
+            )
+        if step.kind == "probe":
+            sent = dict(step.request_headers)
+            what = sent.get("Access-Control-Request-Method", "")
+            if "Access-Control-Request-Headers" in sent:
+                what += " + " + sent["Access-Control-Request-Headers"]
+            verdict_word = "allowed" if step.failure is None else "refused"
+            out.append(f"*   probe OPTIONS ({what}): {step.response.status} -> {verdict_word}")
+            continue
         out += _request_lines(step, script_headers, verbose)
         out += _response_lines(step.response, verbose, show_body=step.failure is not None)
         label = {"preflight": "preflight", "actual": "response", "redirect": "redirect"}[step.kind]
         out.append(f"* {label}: {'FAILED' if step.failure else 'ok'}")
     if verdict.failure is None:
-        final = verdict.steps[-1].response if verdict.steps else None
+        final = (
+            verdict.steps[-1].response if verdict.steps else None
+        )  # never a probe: probes only follow failures
         if final is None:
             out.append("PASS")
         else:

@@ -9,14 +9,16 @@ the in-process path (a WSGI app) both plug in here, so both get exactly the same
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import urljoin, urlsplit
 
 from .checks import REDIRECT_STATUSES, cors_check, preflight_check, readable_headers, warnings_for
 from .model import CheckRequest, Failure, Headers, Response, Step, Verdict
-from .plan import origin_of, prepare
+from .plan import Plan, origin_of, prepare
 
 Send = Callable[[str, str, Headers, bytes | None], Response]
 MAX_REDIRECTS = 20  # Fetch "HTTP-redirect fetch": more than 20 is a network error
+MAX_PROBED_HEADERS = 8  # bounds the diagnosis below: at most 2 + 8 extra requests
 
 
 def console_line(initial_url: str, last_url: str, origin: str, message: str) -> str:
@@ -76,6 +78,11 @@ def run(
             failure = preflight_check(plan, response)
             steps.append(Step("preflight", "OPTIONS", plan.url, headers, response, failure))
             if failure is not None:
+                # How CORS libraries refuse (2xx, 400, 403 without headers): worth finding out what.
+                refusal = 200 <= response.status < 300 or response.status in (400, 403)
+                if failure.code == "PreflightMissingAllowOriginHeader" and refusal:
+                    failure, probes = diagnose_refused_preflight(plan, send, failure)
+                    steps += probes
                 return finish(failure)
             warnings += warnings_for(plan, response, preflight=True)
 
@@ -127,3 +134,55 @@ def run(
         )
         plan = plan.redirected(target, response.status, tainted)
         preflight_reasons = preflight_reasons or plan.preflight_reasons
+
+
+def diagnose_refused_preflight(plan: Plan, send: Send, failure: Failure) -> tuple[Failure, list[Step]]:
+    """Find out what a preflight refused without saying why: the origin, the method or which header.
+
+    A refused preflight carries no CORS headers at all, so the browser (and its console) cannot tell
+    an unknown origin from a missing method or header. A few extra preflights, each varying one
+    thing, can; they are shown as "probe" steps because a browser never sends them.
+    """
+    probes: list[Step] = []
+
+    def probe(method: str, names: tuple[str, ...]) -> bool:
+        trial = replace(plan, method=method, unsafe_names=names)
+        headers = trial.preflight_headers()
+        response = send("OPTIONS", plan.url, headers, None)
+        result = preflight_check(trial, response)
+        probes.append(Step("probe", "OPTIONS", plan.url, headers, response, result))
+        return result is None
+
+    origin = plan.origin
+    if not probe("GET", ()):
+        fix = (
+            f"the server refuses the origin `{origin}` itself (a preflight for a plain GET is refused too): "
+            f"add `{origin}` to its allowed origins."
+        )
+        if probes[-1].response.status in (401, 403):
+            fix += (
+                " If it is already listed, an authentication layer rejects OPTIONS: browsers never send "
+                "credentials on a preflight, so preflights must pass before auth."
+            )
+        return replace(failure, fix=fix), probes
+    refused: list[str] = []
+    method_ok = plan.method in ("GET", "HEAD", "POST") or probe(plan.method, ())
+    if not method_ok:
+        refused.append(f"the method `{plan.method}` (add it to the allowed methods)")
+    probe_method = plan.method if method_ok else "GET"
+    names = [n for n in plan.unsafe_names][:MAX_PROBED_HEADERS]
+    bad_headers = [name for name in names if not probe(probe_method, (name,))]
+    if bad_headers:
+        listed = ", ".join(f"`{name}`" for name in bad_headers)
+        refused.append(f"the request header(s) {listed} (add them to the allowed headers)")
+    if plan.request.private_network:
+        refused.append("possibly Private Network Access (allow_private_network)")
+    if not refused:
+        return failure, probes  # each part passes alone: the combination is refused; keep the general fix
+    fix = (
+        f"the server allows the origin `{origin}` but refuses "
+        + " and ".join(refused)
+        + ". A refused preflight has no CORS headers, which is why the browser only reports the missing "
+        "Access-Control-Allow-Origin."
+    )
+    return replace(failure, fix=fix), probes

@@ -10,9 +10,7 @@ most ``BODY_PREVIEW`` bytes of the body, which is all the checker shows.
 
 from __future__ import annotations
 
-import http.client
 import io
-import ssl
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -33,6 +31,9 @@ def http_sender(
     timeout: float = 10.0, insecure: bool = False
 ) -> Callable[[str, str, Headers, bytes | None], Response]:
     """A ``send`` over HTTP/1.1 with the standard library. Errors raise TransportError, never retried."""
+    # Imported here: the middleware imports this package (for check_wsgi) and needs none of them.
+    import http.client
+    import ssl
 
     def send(method: str, url: str, headers: Headers, body: bytes | None) -> Response:
         parts = urlsplit(url)
