@@ -1,0 +1,280 @@
+"""Live reconfiguration: ``reconfigure()`` swaps the whole compiled configuration atomically.
+
+Every response must match what exactly one configuration answers (never a mix), a request in flight
+finishes with the configuration it started with, and a bad new configuration raises ConfigError while
+the old one stays in force. Checked under threads with a tiny GIL switch interval.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy
+
+A = CORSPolicy(
+    allow_origins=["https://both.example", "https://a.example"],
+    allow_methods=["GET", "PUT"],
+    allow_headers=["x-a"],
+    expose_headers=["x-from-a"],
+    allow_credentials=True,
+    max_age=111,
+)
+B = CORSPolicy(
+    allow_origins=["https://both.example", "https://b.example"],
+    allow_methods=["GET", "DELETE"],
+    allow_headers=["x-b"],
+    expose_headers=["x-from-b"],
+    allow_credentials=False,
+    max_age=222,
+)
+RULES_A: list[tuple[str, CORSPolicy]] = [("/*", A)]
+RULES_B: list[tuple[str, CORSPolicy]] = [("/public/*", CORSPolicy(allow_origins=["*"])), ("/*", B)]
+
+Fingerprint = tuple[str, tuple[tuple[str, str], ...]]
+
+# (method, extra environ) — each answered differently by A and B
+REQUESTS: list[tuple[str, dict[str, str]]] = [
+    ("OPTIONS", {"HTTP_ORIGIN": "https://both.example", "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "GET"}),
+    ("GET", {"HTTP_ORIGIN": "https://both.example"}),
+    ("GET", {"HTTP_ORIGIN": "https://a.example"}),
+    ("GET", {"HTTP_ORIGIN": "https://b.example"}),
+    ("OPTIONS", {"HTTP_ORIGIN": "https://a.example", "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "PUT"}),
+    (
+        "OPTIONS",
+        {
+            "HTTP_ORIGIN": "https://both.example",
+            "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "DELETE",
+            "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "x-b",
+        },
+    ),
+]
+
+
+def plain_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Vary", "Accept-Encoding")])
+    return [b"ok"]
+
+
+def environ_for(method: str, extra: dict[str, str], path: str = "/x") -> dict[str, Any]:
+    return {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        **extra,
+    }
+
+
+def fingerprint(status: str, headers: list[tuple[str, str]]) -> Fingerprint:
+    relevant = sorted(
+        (k.lower(), v) for k, v in headers if k.lower().startswith("access-control-") or k.lower() == "vary"
+    )
+    return status[:3], tuple(relevant)
+
+
+def call(app: Callable[..., Any], method: str, extra: dict[str, str], path: str = "/x") -> Fingerprint:
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        seen["status"], seen["headers"] = status, list(headers)
+        return lambda data: None
+
+    result = app(environ_for(method, extra, path), start_response)
+    try:
+        for _ in result:
+            pass
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return fingerprint(seen["status"], seen["headers"])
+
+
+def expected(config: CORSPolicy | list[tuple[str, CORSPolicy]]) -> list[Fingerprint]:
+    app = (
+        CORSMiddleware(plain_app, config)
+        if isinstance(config, CORSPolicy)
+        else CORSMiddleware(plain_app, rules=config)
+    )
+    return [call(app, m, e) for m, e in REQUESTS]
+
+
+@pytest.fixture
+def fast_switching() -> Iterator[None]:
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(old)
+
+
+def test_the_two_configurations_answer_every_request_differently() -> None:
+    """Precondition of the mix detector: A and B disagree on every request in the table."""
+    for fa, fb in zip(expected(A), expected(B), strict=True):
+        assert fa != fb
+    assert expected(A) == expected(RULES_A)  # same answers on /x whether given as policy or as rules
+    assert expected(B) == expected(RULES_B)
+
+
+def test_reconfigure_switches_answers() -> None:
+    app = CORSMiddleware(plain_app, A)
+    assert [call(app, m, e) for m, e in REQUESTS] == expected(A)
+    app.reconfigure(B)
+    assert [call(app, m, e) for m, e in REQUESTS] == expected(B)
+    app.reconfigure(RULES_A)
+    assert [call(app, m, e) for m, e in REQUESTS] == expected(A)
+    app.reconfigure(RULES_B)
+    assert [call(app, m, e) for m, e in REQUESTS] == expected(B)
+    # RULES_B's first rule: /public/* is open to every origin
+    assert ("access-control-allow-origin", "*") in call(
+        app, "GET", {"HTTP_ORIGIN": "https://evil.net"}, "/public/x"
+    )[1]
+
+
+def test_many_threads_never_see_a_mix(fast_switching: None) -> None:
+    answers_a, answers_b = expected(A), expected(B)
+    app = CORSMiddleware(plain_app, A)
+    stop = threading.Event()
+    failures: list[str] = []
+    counts = {"a": 0, "b": 0, "swaps": 0, "bad": 0}
+    lock = threading.Lock()
+
+    def swapper() -> None:
+        configs: list[CORSPolicy | list[tuple[str, CORSPolicy]]] = [B, RULES_A, RULES_B, A]
+        i = 0
+        while not stop.is_set():
+            app.reconfigure(configs[i % len(configs)])
+            i += 1
+            try:  # a bad config in between: must raise and change nothing
+                app.reconfigure([("/*", "not a policy")])  # type: ignore[list-item]
+            except ConfigError:
+                with lock:
+                    counts["bad"] += 1
+            else:
+                failures.append("bad configuration accepted")
+        with lock:
+            counts["swaps"] = i
+
+    def reader(seed: int) -> None:
+        for n in range(400):
+            idx = (seed + n) % len(REQUESTS)
+            got = call(app, *REQUESTS[idx])
+            if got == answers_a[idx]:
+                key = "a"
+            elif got == answers_b[idx]:
+                key = "b"
+            else:
+                failures.append(f"request {idx}: mixed answer {got}")
+                return
+            with lock:
+                counts[key] += 1
+
+    swap_thread = threading.Thread(target=swapper)
+    readers = [threading.Thread(target=reader, args=(s,)) for s in range(8)]
+    swap_thread.start()
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join(timeout=120)
+    stop.set()
+    swap_thread.join(timeout=30)
+    assert not failures, failures[:5]
+    assert counts["a"] + counts["b"] == 8 * 400
+    # the test is only meaningful if both configurations were actually seen while swapping
+    assert counts["a"] > 0
+    assert counts["b"] > 0
+    assert counts["swaps"] > 10
+    assert counts["bad"] > 0
+
+
+def test_request_in_flight_keeps_its_configuration() -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        entered.set()
+        assert release.wait(10)
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Vary", "Accept-Encoding")])
+        return [b"ok"]
+
+    app = CORSMiddleware(slow_app, A)
+    result: list[Fingerprint] = []
+    t = threading.Thread(
+        target=lambda: result.append(call(app, "GET", {"HTTP_ORIGIN": "https://both.example"}))
+    )
+    t.start()
+    assert entered.wait(10)
+    app.reconfigure(B)  # while the app is still working on the request
+    release.set()
+    t.join(10)
+    assert result == [expected(A)[1]]
+    # the next request sees B
+    entered.clear()
+    release.set()
+    assert call(app, "GET", {"HTTP_ORIGIN": "https://both.example"}) == expected(B)[1]
+
+
+def test_streaming_app_keeps_the_configuration_of_its_start() -> None:
+    """PEP 3333: a generator app calls start_response on the first next(), after the middleware returned."""
+
+    def generator_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Vary", "Accept-Encoding")])
+        yield b"o"
+        yield b"k"
+
+    app = CORSMiddleware(generator_app, A)
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        seen["status"], seen["headers"] = status, list(headers)
+        return lambda data: None
+
+    iterable = app(environ_for("GET", {"HTTP_ORIGIN": "https://both.example"}), start_response)
+    app.reconfigure(B)  # the request started under A; its app has not even run yet
+    body = b"".join(iterable)
+    getattr(iterable, "close", lambda: None)()
+    assert body == b"ok"
+    assert fingerprint(seen["status"], seen["headers"]) == expected(A)[1]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param([("/*", "not a policy")], id="rule-policy-not-a-policy"),
+        pytest.param("https://app.example.com", id="bare-string"),
+        pytest.param(42, id="int"),
+        pytest.param(None, id="none-no-silent-allow-all"),
+        pytest.param([], id="empty-rules-no-silent-allow-all"),
+        pytest.param([("/*",)], id="rule-not-a-pair"),
+        pytest.param([(42, A)], id="rule-pattern-not-a-string"),
+    ],
+)
+def test_bad_configuration_raises_and_old_stays(bad: Any) -> None:
+    app = CORSMiddleware(plain_app, A)
+    with pytest.raises(ConfigError):
+        app.reconfigure(bad)
+    assert [call(app, m, e) for m, e in REQUESTS] == expected(A)
+
+
+def test_config_error_names_the_value() -> None:
+    app = CORSMiddleware(plain_app, A)
+    with pytest.raises(ConfigError) as info:
+        app.reconfigure([("/*", "not a policy")])  # type: ignore[list-item]
+    assert "not a policy" in str(info.value)
+    assert isinstance(info.value, ValueError)
