@@ -22,6 +22,7 @@ instead of the first. Warnings are legal configurations that a security review w
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -41,7 +42,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 CHROMIUM_MAX_AGE_CAP = 7200
 FIREFOX_MAX_AGE_CAP = 86400
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 # A stand-in origin so a key can be validated on its own (CORSPolicy refuses a policy with no origin).
 _PLACEHOLDER_ORIGIN = "https://lint.invalid"
 
@@ -206,7 +206,13 @@ def _rule_errors(
 
 
 def _is_local(host: str) -> bool:
-    return host in _LOCAL_HOSTS or host.endswith(".localhost")
+    """Loopback: traffic to it never leaves the machine, so plain http:// is not exposed."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _unescaped_dots(pattern: str) -> int:
@@ -243,7 +249,7 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
         for origin in origins:
             parts = urlsplit(origin.replace("*.", "wildcard."))
             host = (parts.hostname or "").removeprefix("wildcard.")
-            if parts.scheme == "http" and not _is_local(host if not host.startswith("[") else f"[{host}]"):
+            if parts.scheme == "http" and not _is_local(host):
                 out.append(
                     (
                         "http-origin-with-credentials",

@@ -559,6 +559,7 @@ def test_preflight_passes_but_the_actual_response_lacks_cors_headers() -> None:
     assert verdict.failure is not None
     assert verdict.failure.code == "MissingAllowOriginHeader"
     assert [s.kind for s in verdict.steps] == ["preflight", "actual"]
+    assert "the preflight passed" in verdict.failure.fix
     assert "strips it" in verdict.failure.fix
 
 

@@ -131,9 +131,14 @@ def _missing_fix(plan: Plan, response: Response, *, preflight: bool) -> str:
             f"instead of the {status}. Make the CORS layer wrap error responses too (outermost middleware), "
             f"and look at why the server answered {status}."
         )
+    if plan.needs_preflight:
+        return (
+            "the preflight passed but this response has no Access-Control-Allow-Origin: something after "
+            "the CORS layer (the handler, a proxy) strips it, or only OPTIONS is routed through CORS."
+        )
     return (
-        f"{allow}. If a preflight passed but this response has no Access-Control-Allow-Origin, something "
-        f"after the CORS layer (the handler, a proxy) strips it."
+        f"the server answered {status} without CORS headers for this origin: {allow} (scheme, host and "
+        f"port must all match; http://localhost:3000 and http://127.0.0.1:3000 are different origins)."
     )
 
 

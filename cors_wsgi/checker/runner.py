@@ -159,7 +159,8 @@ def diagnose_refused_preflight(plan: Plan, send: Send, failure: Failure) -> tupl
             f"the server refuses the origin `{origin}` itself (a preflight for a plain GET is refused too): "
             f"add `{origin}` to its allowed origins."
         )
-        if probes[-1].response.status in (401, 403):
+        answer = probes[-1].response
+        if answer.status == 401 or (answer.status == 403 and b"cors" not in answer.body.lower()):
             fix += (
                 " If it is already listed, an authentication layer rejects OPTIONS: browsers never send "
                 "credentials on a preflight, so preflights must pass before auth."

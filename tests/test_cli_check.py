@@ -1,0 +1,215 @@
+"""`python -m cors_wsgi check` as a user runs it: a subprocess against the demo served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, DemoServer, demo_env, get_free_port, stop, wait_until_serving
+
+TIMEOUT = 30  # seconds for one CLI run; each request inside has its own --max-time
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The demo started with its real command, on free ports; its frontend origin is the allowed one."""
+    api_port = get_free_port()
+    frontend_port = get_free_port(frozenset({api_port}))
+    env = {"CORS_ALLOW_ORIGINS": f"http://localhost:{frontend_port}"}
+    log = tmp_path_factory.mktemp("demo") / "demo.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "demo_app",
+                "--api-port",
+                str(api_port),
+                "--frontend-port",
+                str(frontend_port),
+            ],
+            cwd=ROOT,
+            env=demo_env(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_serving(f"http://127.0.0.1:{api_port}/api/hits", proc, log)
+        yield DemoServer(proc, api_port, frontend_port, log, env)
+    finally:
+        stop(proc)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cors_wsgi", *args],
+        cwd=ROOT,
+        env=demo_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def api(demo: DemoServer, path: str) -> str:
+    return f"http://127.0.0.1:{demo.api_port}{path}"
+
+
+def test_allowed_simple_request_passes(demo: DemoServer) -> None:
+    run = cli("check", api(demo, "/api/data"), "--origin", demo.frontend_url)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"> Origin: {demo.frontend_url}" in run.stdout
+    assert f"< Access-Control-Allow-Origin: {demo.frontend_url}" in run.stdout
+    assert "\nPASS: " in run.stdout
+    assert "x-request-id" in run.stdout  # exposed by the demo's policy
+    assert run.stderr == ""
+
+
+def test_allowed_preflighted_credentialed_request_passes(demo: DemoServer) -> None:
+    run = cli(
+        "check",
+        api(demo, "/api/echo"),
+        "--origin",
+        demo.frontend_url,
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+        "-H",
+        "X-Demo-Token: t",
+        "-d",
+        '{"n": 1}',
+        "--credentials",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "> OPTIONS /api/echo HTTP/1.1" in run.stdout
+    assert "> Access-Control-Request-Headers: content-type,x-demo-token" in run.stdout
+    assert "< HTTP/1.1 204 No Content" in run.stdout
+    assert "> PUT /api/echo HTTP/1.1" in run.stdout
+    assert "< Access-Control-Allow-Credentials: true" in run.stdout
+
+
+def test_refused_origin_fails_with_chromium_message_and_fix(demo: DemoServer) -> None:
+    url = api(demo, "/api/echo")
+    run = cli(
+        "check", url, "--origin", "https://evil.example", "-X", "PUT", "-H", "Content-Type: application/json"
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        f"FAIL: Access to fetch at '{url}' from origin 'https://evil.example' has been blocked by CORS policy: "
+        "Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' "
+        "header is present on the requested resource."
+    ) in run.stdout
+    assert "fix: the server refuses the origin `https://evil.example` itself" in run.stdout
+    assert "> PUT" not in run.stdout  # the browser never sends the request itself
+
+
+def test_refused_method_is_named(demo: DemoServer) -> None:
+    run = cli("check", api(demo, "/api/data"), "--origin", demo.frontend_url, "-X", "DELETE")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "refuses the method `DELETE`" in run.stdout
+    assert "probe OPTIONS (DELETE): 403 -> refused" in run.stdout
+
+
+def test_refused_simple_request(demo: DemoServer) -> None:
+    run = cli("check", api(demo, "/api/data"), "--origin", "http://127.0.0.1:3000")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "No 'Access-Control-Allow-Origin' header is present on the requested resource." in run.stdout
+
+
+def test_json_output(demo: DemoServer) -> None:
+    run = cli("check", api(demo, "/api/data"), "--origin", demo.frontend_url, "--json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["verdict"] == "PASS"
+    assert data["steps"][0]["status"] == 200
+    assert [demo_name.lower() for demo_name, _ in data["steps"][0]["response_headers"]].count(
+        "access-control-allow-origin"
+    ) == 1
+    refused = cli("check", api(demo, "/api/data"), "--origin", "https://evil.example", "--json")
+    assert refused.returncode == 1
+    failure = json.loads(refused.stdout)["failure"]
+    assert failure["code"] == "MissingAllowOriginHeader"
+    assert failure["console"].startswith("Access to fetch at")
+
+
+def test_unreachable_server_is_one_line_exit_2() -> None:
+    with socket.socket() as s:  # a port nothing listens on: bound, never listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        run = cli("check", f"http://127.0.0.1:{port}/", "--origin", "http://localhost:3000")
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert run.stderr.count("\n") == 1
+    assert "cannot reach the server" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_silent_server_times_out() -> None:
+    with socket.socket() as s:  # listens (the kernel completes the handshake) but never answers
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        run = cli(
+            "check", f"http://127.0.0.1:{port}/", "--origin", "http://localhost:3000", "--max-time", "0.5"
+        )
+    assert run.returncode == 2
+    assert "no answer within 0.5 s" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "http://127.0.0.1:9/"], "the following arguments are required: --origin"),
+        (
+            ["check", "http://127.0.0.1:9/", "--origin", "http://localhost:3000/"],
+            "did you mean 'http://localhost:3000'",
+        ),
+        (
+            ["check", "http://127.0.0.1:9/", "--origin", "http://a.test", "-H", "X-Token"],
+            "write a header as 'Name: value'",
+        ),
+        (["check", "http://127.0.0.1:9/", "--origin", "http://a.test", "-H", "Cookie: a=b"], "use --cookie"),
+        (["check", "http://127.0.0.1:9/", "--origin", "http://a.test", "-X", "TRACE"], "forbidden method"),
+        (["check", "ftp://127.0.0.1/", "--origin", "http://a.test"], "http:// or https://"),
+        (["check", "http://127.0.0.1:9/", "--origin", "http://a.test", "--cookie", "a=b"], "--credentials"),
+        (["check", "http://127.0.0.1:9/", "--origin", "http://a.test", "--max-time", "0"], "--max-time"),
+        (["nope"], "invalid choice"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args: list[str], message: str) -> None:
+    run = cli(*args)
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert run.stderr.count("\n") == 1
+    assert "Traceback" not in run.stderr
+
+
+def test_help_reads_like_curl() -> None:
+    run = cli("check", "--help")
+    assert run.returncode == 0
+    for text in (
+        "-H, --header <header>",
+        "-X, --request",
+        "--credentials",
+        "--json",
+        "exit status:",
+        "examples:",
+    ):
+        assert text in run.stdout
+    top = cli("--help")
+    assert "check" in top.stdout
+    assert "lint" in top.stdout
+
+
+def test_readme_documents_the_commands() -> None:
+    readme = (Path(ROOT) / "README.md").read_text()
+    assert "python -m cors_wsgi check http://localhost:5000/api/data --origin http://localhost:3000" in readme
+    assert "python -m cors_wsgi lint" in readme
