@@ -197,6 +197,10 @@ REFUSED_ORIGINS: list[tuple[str, CORSPolicy, str]] = [
     ("bare-apex-trailing-dot", POLICY, "https://example.com."),
     ("empty-label-subdomain", POLICY, "https://.example.com"),
     ("double-dot-subdomain", POLICY, "https://a..example.com"),
+    # RFC 5890 2.3.1: an LDH label never starts or ends with a hyphen
+    ("ldh-rfc5890-leading-hyphen", POLICY, "https://-a.example.com"),
+    ("ldh-rfc5890-trailing-hyphen", POLICY, "https://a-.example.com"),
+    ("ldh-rfc5890-hyphen-only", POLICY, "https://-.example.com"),
     ("trailing-dot-fqdn", POLICY, "https://app.example.com."),
     # notes: two origins in one header (duplicated Origin lines are comma-joined by servers)
     ("two-origins-comma", POLICY, "https://app.example.com,https://evil.net"),
@@ -360,6 +364,19 @@ def test_middleware_allows_and_strips_app_cors_headers(case: str, policy: CORSPo
     assert sorted(vary_tokens(res.headerlist)) == ["accept-encoding", "origin"]
 
 
+def test_notes_caches_request_without_origin_still_varies_on_origin() -> None:
+    """Notes "Caches": a shared cache must not serve a no-Origin answer to a CORS request, or vice versa."""
+    for policy in (POLICY, SUFFIX_POLICY, REGEX_POLICY):
+        status, headers, _ = call_raw(_middleware(policy), "GET", "/x", {})
+        assert status.startswith("200")
+        assert allow_headers_of(headers) == []
+        assert sorted(vary_tokens(headers)) == ["accept-encoding", "origin"]
+    # a constant "*" answer is sent on every response, CORS or not, with nothing to vary on
+    status, headers, _ = call_raw(_middleware(CORSPolicy(allow_origins=["*"])), "GET", "/x", {})
+    assert header(headers, "Access-Control-Allow-Origin") == ["*"]
+    assert vary_tokens(headers) == ["accept-encoding"]
+
+
 # --------------------------------------------------------------------------------------------------------
 # duplicated Origin header lines: a server joins them with ", " (RFC 9110 5.3); webtest cannot send two
 
@@ -438,6 +455,9 @@ ACRH_CASES: list[tuple[str, str, bool]] = [
     ("acrh-nul", "content-type\x00", False),
     ("acrh-non-token-name", "content type", False),
     ("acrh-non-ascii-name", "x-t\xf6ken", False),
+    # str.lower() folds U+212A KELVIN SIGN to ASCII "k": a name must be a token before it is lower-cased
+    ("acrh-unicode-case-fold-kelvin-sign", "x-to\u212aen", False),
+    ("acrh-unicode-case-fold-dotted-i", "x-\u0130d", False),
     ("ghsa-mh55-gqvf-xfwm-unlisted-flood", "x-evil," * 20_000, False),
     ("ghsa-mh55-gqvf-xfwm-distinct-names-flood", ",".join(f"x-h{i}" for i in range(20_000)), False),
 ]
