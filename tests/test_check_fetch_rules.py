@@ -231,3 +231,31 @@ def test_origin_of_url(url: str, origin: str) -> None:
 )
 def test_private_network_address_space(url: str, space: str) -> None:
     assert address_space(url) == space
+
+
+def test_a_body_without_content_type_is_text_plain_as_fetch_sends_it() -> None:
+    prepared = prepare(CheckRequest("http://api.test/x", "http://localhost:3000", "POST", body=b"hi"))
+    assert ("Content-Type", "text/plain;charset=UTF-8") in prepared.headers
+    assert not prepared.needs_preflight  # still a simple request
+    typed = prepare(
+        CheckRequest(
+            "http://api.test/x",
+            "http://localhost:3000",
+            "POST",
+            (("Content-Type", "application/json"),),
+            body=b"{}",
+        )
+    )
+    assert [v for n, v in typed.headers if n == "Content-Type"] == ["application/json"]
+    assert typed.needs_preflight
+
+
+def test_user_agent_is_sent_unless_the_script_sets_one() -> None:
+    prepared = prepare(CheckRequest("http://api.test/x", "http://localhost:3000", "PUT"))
+    assert dict(prepared.preflight_headers())["User-Agent"] == plan.USER_AGENT
+    assert dict(prepared.actual_headers())["User-Agent"] == plan.USER_AGENT
+    own = prepare(
+        CheckRequest("http://api.test/x", "http://localhost:3000", "PUT", (("User-Agent", "me/1"),))
+    )
+    assert dict(own.preflight_headers())["User-Agent"] == "me/1"
+    assert [v for n, v in own.actual_headers() if n == "User-Agent"] == ["me/1"]

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cors_wsgi.checker import CheckRequest, Response, Verdict, run
 from cors_wsgi.checker.checks import PREFLIGHT_PREFIX
 from cors_wsgi.checker.model import Headers
+from cors_wsgi.checker.render import render_text
 
 URL = "http://api.test/items"
 ORIGIN = "http://localhost:3000"
@@ -726,3 +729,46 @@ def test_json_view_is_complete() -> None:
     assert [s["kind"] for s in data["steps"]] == ["preflight", "actual"]
     assert data["steps"][0]["status"] == 204
     assert ["Access-Control-Request-Method", "PUT"] in data["steps"][0]["request_headers"]
+
+
+# --- robustness: any answer at all gets a verdict, never an exception ------------------------------
+
+HEADER_NAMES = st.sampled_from(
+    [
+        "Access-Control-Allow-Origin",
+        "access-control-allow-origin",
+        "Access-Control-Allow-Credentials",
+        "Access-Control-Allow-Methods",
+        "Access-Control-Allow-Headers",
+        "Access-Control-Expose-Headers",
+        "Access-Control-Allow-Private-Network",
+        "Access-Control-Max-Age",
+        "Vary",
+        "Location",
+    ]
+)
+HEADER_VALUES = st.one_of(
+    st.sampled_from([ORIGIN, ORIGIN + "/", "*", "null", "true", "PUT", "x-token", "", " , ,", "GET, *"]),
+    st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=40),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    status=st.integers(min_value=100, max_value=599),
+    headers=st.lists(st.tuples(HEADER_NAMES, HEADER_VALUES), max_size=6),
+    credentials=st.booleans(),
+    method=st.sampled_from(["GET", "PUT", "patch"]),
+)
+def test_any_answer_gets_a_verdict(
+    status: int, headers: list[tuple[str, str]], credentials: bool, method: str
+) -> None:
+    answer = Response(status, tuple(headers))
+    verdict = check(answer, answer, method=method, headers=(("X-Token", "1"),), credentials=credentials)
+    assert verdict.passed == (verdict.failure is None)
+    if verdict.failure is not None:
+        assert verdict.console is not None
+        assert verdict.console.endswith(verdict.failure.message)
+        assert verdict.failure.fix
+    text = render_text(verdict)
+    assert any(line.startswith("PASS") for line in text.splitlines()) == verdict.passed

@@ -21,6 +21,7 @@ from .model import CheckRequest, Headers
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+USER_AGENT = "cors_wsgi-check (like a browser's fetch)"
 
 
 class BadRequest(ValueError):
@@ -108,7 +109,12 @@ class Plan:
         if self.request.private_network:
             headers.append(("Access-Control-Request-Private-Network", "true"))
         headers += [("Accept", "*/*"), ("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Dest", "empty")]
+        headers.append(("User-Agent", self._user_agent()))
         return tuple(headers)
+
+    def _user_agent(self) -> str:
+        # Browsers send theirs on the preflight too; some firewalls refuse requests without one.
+        return next((v for n, v in self.headers if n.lower() == "user-agent"), USER_AGENT)
 
     def actual_headers(self, cookie: str | None = None) -> Headers:
         """The headers of the request itself: the script's, plus what the browser adds."""
@@ -116,6 +122,8 @@ class Plan:
         if not any(name.lower() == "accept" for name, _ in headers):
             headers.append(("Accept", "*/*"))
         headers += [("Origin", self.origin), ("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Dest", "empty")]
+        if not any(name.lower() == "user-agent" for name, _ in headers):
+            headers.append(("User-Agent", USER_AGENT))
         if cookie and self.credentials:
             headers.append(("Cookie", cookie))
         return tuple(headers)
@@ -192,6 +200,8 @@ def prepare(request: CheckRequest) -> Plan:
         headers.append((name, value))
     if request.body is not None and method in ("GET", "HEAD"):
         raise BadRequest(f"fetch() refuses a body with {method}")
+    if request.body is not None and not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", "text/plain;charset=UTF-8"))  # what fetch() adds for a string body
     plan = Plan(
         request=request,
         url=request.url,
