@@ -6,15 +6,19 @@
 
 Why not one process per benchmark (pyperf's model): the targets are ratios between subjects, so the
 subjects share one process and take turns, round after round; a burst of noise from the other core then
-lands on all of them instead of on whichever ran at that moment. As in ``timeit``, the garbage collector
-is off while the clock runs (and a collection runs between values). Each value is one timed loop of a
-calibrated number of calls; the report gives the median of the values.
+lands on all of them instead of on whichever ran at that moment. The order of the turns is shuffled every
+round: whichever case runs first after a pause finds the CPU caches cold, and a fixed order made one of
+three identical Flask apps look 1-2 µs slower than the others (with shuffling they agree within ~0.1 µs).
+As in ``timeit``, the garbage collector is off while the clock runs; it is never forced between values,
+since a full collection evicts the caches too. Each value is one timed loop of a calibrated number of
+calls; the report gives the median of the values.
 """
 
 from __future__ import annotations
 
 import gc
 import math
+import random
 import statistics
 import time
 from collections.abc import Callable, Iterable
@@ -172,9 +176,13 @@ def measure_group(
         stats[case.key] = Stats(case.key, calibrate(case, settings))
         if progress:
             progress(case.key)
+    order = list(cases)
+    shuffle = random.Random(len(cases)).shuffle  # noqa: S311 (seeded on purpose: a rerun takes the same turns)
+    gc.collect()
     for _ in range(settings.repeats):
-        gc.collect()
-        for case in cases:
+        # A fresh order every round, so no case always runs first (after the collection) or last.
+        shuffle(order)
+        for case in order:
             s = stats[case.key]
             s.values_us.append(_timed(case, s.loops) / s.loops / 1000)
     return stats
