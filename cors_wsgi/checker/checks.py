@@ -10,8 +10,9 @@
 Every function here is pure: (plan, response) -> Failure or None. The order of the checks is
 Chromium's (services/network/cors): origin and credentials first, then the preflight's status, then
 Private Network Access, then parsing Allow-Methods / Allow-Headers, then the method, then each header.
-The messages are Chromium's console text for a fetch() call; each failure carries a fix that names the
-header value the server actually sent.
+The messages are the console text of current Chromium (checked word for word against Debian's Chromium
+156 by tests/test_check_browser.py); each failure carries a fix that names the header value the server
+actually sent.
 """
 
 from __future__ import annotations
@@ -23,14 +24,9 @@ from .model import Failure, Response
 from .plan import Plan, address_space
 
 PREFLIGHT_PREFIX = "Response to preflight request doesn't pass access control check: "
-_OPAQUE_HINT = (
-    " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the "
-    "resource with CORS disabled."
-)
-_NO_CORS_HINT = (
-    " Have the server send the header with a valid value, or, if an opaque response serves your needs,"
-    " set the request's mode to 'no-cors' to fetch the resource with CORS disabled."
-)
+# Older Chromium releases went on with "..., or, if an opaque response serves your needs, set the
+# request's mode to 'no-cors'"; current ones stop here.
+_NO_CORS_HINT = " Have the server send the header with a valid value."
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHROMIUM_MAX_AGE_CAP = 7200
 FIREFOX_MAX_AGE_CAP = 86400
@@ -45,13 +41,16 @@ def _failure(code: str, message: str, fix: str, *, preflight: bool) -> Failure:
 
 
 def _looks_like_url(value: str) -> bool:
-    """Close to Chromium's GURL(value).is_valid(): a scheme, and a host for the special schemes."""
+    """Close to Chromium's GURL(value).is_valid(): a scheme, and a host for the special schemes.
+
+    GURL is lenient: ``https://*.example.com`` is a valid URL to it (so a mismatch, not an invalid value).
+    """
     parts = urlsplit(value)
     if not parts.scheme or not parts.scheme[0].isalpha():
         return False
-    if parts.scheme.lower() in ("http", "https", "ws", "wss", "ftp", "file"):
+    if parts.scheme.lower() in ("http", "https", "ws", "wss", "ftp"):
         host = parts.hostname or ""
-        return bool(host) and not any(c in host for c in " *<>^|%\\")
+        return bool(host) and not any(c in host for c in " <>^|")
     return True
 
 
@@ -62,6 +61,12 @@ def _mismatch_fix(value: str, origin: str) -> str:
             f"{sent}. `null` is not a way to refuse: it admits sandboxed iframes and data: pages of any "
             f"site. To refuse an origin send no Access-Control-Allow-Origin at all; to allow this page send "
             f"`Access-Control-Allow-Origin: {origin}`."
+        )
+    if "*" in value:
+        return (
+            f"{sent}: a pattern is not a header value. Keep patterns like https://*.example.com in the "
+            f"server's configuration and have it echo the matching request origin (`{origin}`), with "
+            f"`Vary: Origin`."
         )
     if value.rstrip("/") == origin:
         return (
@@ -162,7 +167,7 @@ def cors_check(plan: Plan, response: Response, *, preflight: bool = False) -> Fa
     if acao is None:
         return _failure(
             "MissingAllowOriginHeader",
-            "No 'Access-Control-Allow-Origin' header is present on the requested resource." + _OPAQUE_HINT,
+            "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
             _missing_fix(plan, response, preflight=preflight),
             preflight=preflight,
         )
@@ -194,9 +199,8 @@ def cors_check(plan: Plan, response: Response, *, preflight: bool = False) -> Fa
                 "InvalidAllowOriginValue",
                 f"The 'Access-Control-Allow-Origin' header contains the invalid value '{acao}'."
                 + _NO_CORS_HINT,
-                f"Access-Control-Allow-Origin must be `*` or one exact origin such as `{origin}`. Patterns "
-                f"like https://*.example.com belong in the server's configuration, not in the header: the "
-                f"server must echo the matching origin.",
+                f"Access-Control-Allow-Origin must be `*` or one exact origin with its scheme, such as "
+                f"`{origin}`; `{acao}` is neither.",
                 preflight=preflight,
             )
         return _failure(
@@ -363,7 +367,9 @@ def _headers_check(plan: Plan, header_names: list[str], response: Response) -> F
     for name in sorted(fetch.NON_WILDCARD_HEADER_NAMES & set(plan.unsafe_names)):
         if name not in allowed:
             fix = (
-                f"`Access-Control-Allow-Headers: *` never covers {name}: list `{name}` explicitly."
+                f"`Access-Control-Allow-Headers: *` never covers {name}: list `{name}` explicitly. (The Fetch "
+                f"standard requires this and Firefox enforces it; Chromium 156 still lets it through with "
+                f"only a deprecation warning, so the page may work in Chrome and fail elsewhere.)"
                 if "*" in allowed
                 else f"add `{name}` to the server's allowed headers "
                 f"(it sent `Access-Control-Allow-Headers: {sent}`)."
