@@ -221,7 +221,7 @@ def test_checker_agrees_with_chromium(
     )
     if case.chromium_allows is not None:
         assert allowed, f"Chromium now refuses {case.name}: drop chromium_allows ({case.chromium_allows})"
-        assert not verdict.passed  # the checker follows the standard (and Firefox)
+        assert not verdict.passed  # the checker follows the Fetch standard
         return
     assert verdict.passed == allowed, (case.name, verdict.console, line)
     if not allowed:

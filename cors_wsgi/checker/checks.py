@@ -367,9 +367,10 @@ def _headers_check(plan: Plan, header_names: list[str], response: Response) -> F
     for name in sorted(fetch.NON_WILDCARD_HEADER_NAMES & set(plan.unsafe_names)):
         if name not in allowed:
             fix = (
-                f"`Access-Control-Allow-Headers: *` never covers {name}: list `{name}` explicitly. (The Fetch "
-                f"standard requires this and Firefox enforces it; Chromium 156 still lets it through with "
-                f"only a deprecation warning, so the page may work in Chrome and fail elsewhere.)"
+                f"`Access-Control-Allow-Headers: *` never covers {name}: list `{name}` explicitly. "
+                f"(The Fetch standard requires this; Chromium 156 still lets it through with only a "
+                f"deprecation warning, so the page may work in Chrome and fail in browsers that follow "
+                f"the standard.)"
                 if "*" in allowed
                 else f"add `{name}` to the server's allowed headers "
                 f"(it sent `Access-Control-Allow-Headers: {sent}`)."
