@@ -69,6 +69,12 @@ def test_allowed_simple_request_passes(demo: DemoServer) -> None:
     assert "\nPASS: " in run.stdout
     assert "x-request-id" in run.stdout  # exposed by the demo's policy
     assert run.stderr == ""
+    assert "Sec-Fetch-Mode" not in run.stdout  # only the CORS-relevant headers by default
+    verbose = cli("check", api(demo, "/api/data"), "--origin", demo.frontend_url, "-v")
+    assert verbose.returncode == 0
+    assert "> Sec-Fetch-Mode: cors" in verbose.stdout
+    assert "< Content-Type: application/json" in verbose.stdout
+    assert '< (body) {"message":"Hello from your API!"}' in verbose.stdout
 
 
 def test_allowed_preflighted_credentialed_request_passes(demo: DemoServer) -> None:
