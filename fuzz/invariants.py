@@ -24,7 +24,8 @@ from cors_wsgi.decision import Decision
 SEPARATOR = "\x1f"
 FIELDS = ("method", "origin", "acrm", "acrh", "pna", "path")
 
-_LABEL = r"[a-z0-9-]{1,63}"
+# RFC 5890 2.3.1 LDH label: letters, digits, hyphens; no hyphen first or last; 1..63 long.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _SERIALIZED = re.compile(
     rf"[a-z][a-z0-9+.-]*://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])(?::[1-9][0-9]{{0,4}})?\Z"
 )
@@ -153,6 +154,14 @@ def fields_from_bytes(
     return flags, method or "GET", origin, acrm, acrh, pna, path or "/"
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(value: str) -> str:
+    """Lower-case A-Z only, as HTTP does for header names (``str.lower`` also folds non-ASCII)."""
+    return value.translate(_ASCII_LOWER)
+
+
 def header_values(headers: Iterable[tuple[str, str]], name: str) -> list[str]:
     return [v for k, v in headers if k.lower() == name]
 
@@ -227,6 +236,11 @@ def check_decision(
     for value in header_values(d.headers, "access-control-allow-headers"):
         listed = [n.strip() for n in value.split(",")]
         assert all(_TOKEN.match(n) for n in listed), value
+        # only names that were asked for (ASCII case-insensitively: Unicode folding would turn U+212A
+        # KELVIN SIGN into "k") or that the policy lists
+        asked = {ascii_lower(n.strip(" \t")) for n in (acrh or "").split(",")}
+        for name in listed:
+            assert ascii_lower(name) in asked | set(policy.allow_headers), (name, acrh)
         # never amplified: at most what was asked for (", " for ","), or the policy's own list
         assert len(value) <= 2 * len(acrh or "") + sum(len(h) + 2 for h in policy.allow_headers), value
         if "authorization" in (n.lower() for n in listed):
