@@ -31,7 +31,7 @@ def test_one_input(data: bytes) -> None:
 
 
 def main() -> None:
-    import atheris  # only the fuzz run needs it; the test suite imports this module without it
+    import atheris  # type: ignore[import-untyped, import-not-found, unused-ignore]  # only the fuzz run needs it
 
     args = list(sys.argv)
     if not any(not a.startswith("-") for a in args[1:]):
