@@ -6,11 +6,16 @@ import json
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, DemoServer, demo_env, get_free_port, stop, wait_until_serving
+from werkzeug.serving import make_server
+
+from cors_wsgi import CORSMiddleware
 
 TIMEOUT = 30  # seconds for one CLI run; each request inside has its own --max-time
 
@@ -219,3 +224,30 @@ def test_readme_documents_the_commands() -> None:
     readme = (Path(ROOT) / "README.md").read_text()
     assert "python -m cors_wsgi check http://localhost:5000/api/data --origin http://localhost:3000" in readme
     assert "python -m cors_wsgi lint" in readme
+
+
+def test_https_certificate_is_verified_unless_insecure() -> None:
+    port = get_free_port()
+    app = CORSMiddleware(hello_app, allow_origins=["http://localhost:3000"])
+    server = make_server("127.0.0.1", port, app, threaded=True, ssl_context="adhoc")  # self-signed
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{port}/"
+        refused = cli("check", url, "--origin", "http://localhost:3000")
+        assert refused.returncode == 2
+        assert "TLS error" in refused.stderr
+        assert "--insecure" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        insecure = cli("check", url, "--origin", "http://localhost:3000", "-k")
+        assert insecure.returncode == 0, insecure.stdout + insecure.stderr
+        assert "PASS" in insecure.stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def hello_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
