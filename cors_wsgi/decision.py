@@ -54,12 +54,13 @@ def parse_request_headers(value: str) -> tuple[str, ...] | None:
         return None
     names: dict[str, None] = {}
     for part in value.split(","):
-        name = part.strip(" \t").lower()
+        name = part.strip(" \t")
         if not name:
             continue
+        # The token check comes first: str.lower() folds some non-ASCII letters (U+212A) into ASCII.
         if not is_token(name) or len(names) >= MAX_REQUEST_HEADER_NAMES:
             return None
-        names[name] = None
+        names[name.lower()] = None
     return tuple(names)
 
 

@@ -77,7 +77,8 @@ def parse_serialized_origin(value: str) -> Origin | None:
 def _is_hostname(host: str) -> bool:
     if not host or len(host) > 253 or not _HOST_CHARS.issuperset(host):
         return False
-    return all(0 < len(label) <= 63 for label in host.split("."))
+    # LDH labels (RFC 5890): 1-63 characters, no hyphen at either end.
+    return all(0 < len(label) <= 63 and label[0] != "-" and label[-1] != "-" for label in host.split("."))
 
 
 def _is_ipv6_literal(host: str) -> bool:
@@ -115,6 +116,9 @@ def normalize_config_origin(value: object, field: str = "allow_origins") -> str:
         raise ConfigError(
             field, f"{value!r} has no scheme; did you mean {guess + '://' + text.rstrip('/')!r}?"
         )
+    if not text.isascii():
+        # Checked before lower-casing: str.lower() folds some non-ASCII letters (U+212A) into ASCII ones.
+        _reject_non_ascii(value, scheme, rest, field)
     scheme = scheme.lower()
     if not scheme or scheme[0] not in _SCHEME_START or not _SCHEME_CHARS.issuperset(scheme):
         raise ConfigError(field, f"{value!r} has an invalid scheme {scheme!r}")
@@ -140,6 +144,17 @@ def normalize_config_origin(value: object, field: str = "allow_origins") -> str:
     return origin
 
 
+def _reject_non_ascii(value: str, scheme: str, rest: str, field: str) -> None:
+    host = rest.split("/")[0].split(":")[0]
+    if scheme.isascii() and not host.isascii():
+        try:
+            suggestion = f"; did you mean {host.encode('idna').decode('ascii').lower()!r} for the host?"
+        except UnicodeError:
+            suggestion = ""
+        raise ConfigError(field, f"{value!r} has a non-ASCII host (browsers send the xn-- form){suggestion}")
+    raise ConfigError(field, f"{value!r} has non-ASCII characters (an Origin is ASCII)")
+
+
 def _split_config_host(rest: str, value: str, field: str) -> tuple[str, str]:
     if rest.startswith("["):
         end = rest.find("]")
@@ -155,12 +170,6 @@ def _split_config_host(rest: str, value: str, field: str) -> tuple[str, str]:
         return host, after[1:]
     host, _, port = rest.partition(":")
     host = host.lower()
-    if not host.isascii():
-        try:
-            suggestion = f"; did you mean {host.encode('idna').decode('ascii')!r} for the host?"
-        except UnicodeError:
-            suggestion = ""
-        raise ConfigError(field, f"{value!r} has a non-ASCII host (browsers send the xn-- form){suggestion}")
     if not _is_hostname(host):
         raise ConfigError(field, f"{value!r} has an invalid host {host!r}")
     return host, port

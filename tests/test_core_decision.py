@@ -237,6 +237,9 @@ def test_origin_func_that_raises_refuses_instead_of_failing(caplog: pytest.LogCa
         ("https://a..example.com", None),
         ("https://.example.com", None),
         ("https://a_b.example.com", None),
+        ("https://-a.example.com", None),  # LDH labels never start or end with a hyphen
+        ("https://a-.example.com", None),
+        ("https://a-b.example.com", ("https", "a-b.example.com", "")),
         ("https://a`b.example.com", None),
         ("https://a%60b.example.com", None),
         ("https://a.example.com/", None),
@@ -270,6 +273,7 @@ def test_parse_serialized_origin(value: str, parsed: tuple[str, str, str] | None
         ("a b", None),
         ("x-a\r\nx-b", None),
         ("é", None),
+        ("x-\u212a", None),  # KELVIN SIGN lower-cases to ASCII "k": checked before lower-casing
         ("," * (MAX_REQUEST_HEADERS_LENGTH + 1), None),
     ],
 )
