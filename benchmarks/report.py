@@ -407,6 +407,18 @@ def render_markdown(results: dict[str, Any]) -> str:
             *e2e_lines(e),
             "",
         ]
+    retried = [
+        f"{group} / {key}"
+        for group in ("main", "scaling", "adversarial")
+        for key, rows in results.get(group, {}).items()
+        if any(r.get("attempts", 1) > 1 for r in rows.values())
+    ]
+    if retried:
+        lines += [
+            "Measured again because other processes disturbed the first rounds (the calmest attempt is "
+            "shown): " + ", ".join(retried) + ".",
+            "",
+        ]
     if results.get("skipped"):
         lines += ["## Left out", ""] + [f"- {k}: {v}" for k, v in results["skipped"].items()] + [""]
     lines += ["## How each layer is configured", "", *results["configuration"], ""]

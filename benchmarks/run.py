@@ -68,6 +68,7 @@ def _row(stats: Stats, answer: Answer) -> dict[str, Any]:
         "min_us": stats.min_us,
         "spread": stats.spread,
         "loops": stats.loops,
+        "attempts": stats.attempts,
         "values_us": stats.values_us,
         "answer": answer.summary(),
     }
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.e2e import run_e2e
 
         seconds = args.e2e_seconds or (2.0 if args.quick else 10.0)
-        results["e2e"] = run_e2e(duration=seconds, rounds=1 if args.quick else 3, progress=progress)
+        results["e2e"] = run_e2e(duration=seconds, rounds=1 if args.quick else 5, progress=progress)
     results["elapsed_s"] = time.monotonic() - started
 
     args.out.mkdir(parents=True, exist_ok=True)
