@@ -31,12 +31,26 @@ def browser_url(host: str, port: int) -> str:
     return f"http://localhost:{port}" if host in _LOCAL_HOSTS else f"http://{host}:{port}"
 
 
+def tcp_port(text: str) -> int:
+    port = int(text)
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{text} is not a TCP port (1-65535)")
+    return port
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m demo_app", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m demo_app",
+        description="Run the cors_wsgi demo: the API and, on another origin, a page that calls it.",
+        epilog="CORS_ALLOW_ORIGINS=http://localhost:3001 replaces the allowed origins of demo_app/cors.toml.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address both servers bind (default 127.0.0.1)")
-    parser.add_argument("--api-port", type=int, default=5000, help="API port (default 5000)")
-    parser.add_argument("--frontend-port", type=int, default=3000, help="frontend port (default 3000)")
-    return parser.parse_args(argv)
+    parser.add_argument("--api-port", type=tcp_port, default=5000, help="API port (default 5000)")
+    parser.add_argument("--frontend-port", type=tcp_port, default=3000, help="frontend port (default 3000)")
+    args = parser.parse_args(argv)
+    if args.api_port == args.frontend_port:
+        parser.error("--api-port and --frontend-port must differ")
+    return args
 
 
 def port_in_use(host: str, port: int) -> bool:

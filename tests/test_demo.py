@@ -15,7 +15,7 @@ from conftest import ROOT, demo_env, get_free_port, http_get, port_is_free, stop
 from werkzeug.test import Client
 
 from cors_wsgi import CORSPolicy, load_config
-from demo_app.__main__ import browser_url
+from demo_app.__main__ import browser_url, parse_args
 from demo_app.app import CONFIG_PATH, create_app
 from demo_app.frontend import config_js, frontend_app
 
@@ -156,6 +156,24 @@ def test_config_js_escapes_the_url() -> None:
 )
 def test_browser_url_uses_localhost_for_local_binds(host: str, url: str) -> None:
     assert browser_url(host, 5000) == url
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--api-port", "0"], ["--frontend-port", "65536"], ["--api-port", "x"], ["--api-port", "3000"]],
+)
+def test_bad_ports_are_refused_by_the_argument_parser(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        parse_args(argv)
+    assert info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_default_ports_are_the_seeds() -> None:
+    args = parse_args([])
+    assert (args.host, args.api_port, args.frontend_port) == ("127.0.0.1", 5000, 3000)
 
 
 # --- the real command ---------------------------------------------------------------------------------

@@ -116,13 +116,15 @@ function render(scenario, result) {
 
 async function runAll() {
   document.body.dataset.done = "false";
+  document.querySelector(".hero").classList.remove("refused");
   const tbody = document.querySelector("#scenarios tbody");
   tbody.textContent = "";
   for (const s of SCENARIOS) {
     const row = document.createElement("tr");
     row.id = `row-${s.id}`;
     row.dataset.state = "pending";
-    for (const [cls, text] of [["title", s.title], ["request", s.request], ["expect", s.expect],
+    const expected = s.expect === "allowed" ? "succeeds" : "blocked";
+    for (const [cls, text] of [["title", s.title], ["request", s.request], ["expect", expected],
                                ["outcome", "\u2026"], ["details", ""]]) {
       const td = document.createElement("td");
       td.className = cls;
@@ -139,7 +141,8 @@ async function runAll() {
     if (s.id === "simple" && result.outcome === "blocked") {
       const hero = document.querySelector(".hero");
       hero.classList.add("refused");
-      document.getElementById("message").textContent = "blocked by the browser (see the console)";
+      document.getElementById("message").textContent =
+        "blocked: this origin is not allowed, or the API is down (see the console)";
     }
     results.push(result);
   }
