@@ -59,7 +59,11 @@ REFUSED = [
     ({"allow_origins": ["http://exa mple.com"]}, "allow_origins", ["invalid host"]),
     ({"allow_origins": ["http://bücher.example"]}, "allow_origins", ["non-ASCII", "xn--"]),
     ({"allow_origins": [" http://localhost:3000"]}, "allow_origins", ["white space"]),
-    ({"allow_origins": ["https://\u212aey.example"]}, "allow_origins", ["non-ASCII"]),  # KELVIN SIGN folds to k
+    (
+        {"allow_origins": ["https://\u212aey.example"]},
+        "allow_origins",
+        ["non-ASCII"],
+    ),  # KELVIN SIGN folds to k
     ({"allow_origins": ["\u212a://example.com"]}, "allow_origins", ["non-ASCII"]),
     ({"allow_origins": ["https://-a.example.com"]}, "allow_origins", ["invalid host"]),
     ({"allow_origins": [42]}, "allow_origins", ["42", "not a string"]),
