@@ -48,10 +48,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["ORIGINS_ENV", "Rules", "config_from_mapping", "load_config"]
+__all__ = ["ORIGINS_ENV", "RuleList", "config_from_mapping", "load_config"]
 
 ORIGINS_ENV = "CORS_ALLOW_ORIGINS"
-Rules = list[tuple[str, CORSPolicy]]
+# What CORSMiddleware(app, rules=...) takes: (path glob, policy) pairs in the order they are tried.
+RuleList = list[tuple[str, CORSPolicy]]
 
 # Names other CORS libraries use for the same settings: a "did you mean" that difflib cannot find.
 _PEER_NAMES = {
@@ -77,7 +78,7 @@ def load_config(
     *,
     environ: Mapping[str, str] | None = None,
     origins_env: str | None = ORIGINS_ENV,
-) -> Rules:
+) -> RuleList:
     """Read a TOML file of ``[[rule]]`` tables into ``[(path_pattern, CORSPolicy), ...]``.
 
     ``environ`` defaults to ``os.environ``; it is only read for ``origins_env``.
@@ -97,7 +98,7 @@ def config_from_mapping(
     source: str = "<mapping>",
     environ: Mapping[str, str] | None = None,
     origins_env: str | None = ORIGINS_ENV,
-) -> Rules:
+) -> RuleList:
     """Turn ``{"rule": [{"path": "/api/*", "allow_origins": [...], ...}, ...]}`` into CORS rules.
 
     The same shape as the TOML file; ``source`` names it in error messages. Inside a mapping
@@ -121,7 +122,7 @@ def config_from_mapping(
 
     override = _origins_override(environ, origins_env)
     fields = _policy_fields()
-    rules: Rules = []
+    rules: RuleList = []
     for index, table in enumerate(tables):
         where = f"{source}: rule[{index}]"
         if not isinstance(table, Mapping):

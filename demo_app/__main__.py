@@ -17,10 +17,14 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from werkzeug.serving import make_server, run_simple
 
 from cors_wsgi import ConfigError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 # Loopback and wildcard binds are reached through "localhost" in the browser: the demo's allowed origin
 # is http://localhost:3000, and http://127.0.0.1:3000 would be another origin.
@@ -68,6 +72,15 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+def origin_is_allowed(api: Flask, origin: str) -> bool:
+    """Whether the API's policy lets ``origin`` call GET /api/data.
+
+    Asked with a preflight, which the middleware answers alone: it never reaches the app or its counters.
+    """
+    headers = {"Origin": origin, "Access-Control-Request-Method": "GET"}
+    return api.test_client().options("/api/data", headers=headers).status_code == 204
+
+
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # the same clean path as Ctrl-C
 
@@ -106,6 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"cors_wsgi demo: CORS rules from {CONFIG_PATH} (CORS_ALLOW_ORIGINS overrides the origins)")
     print(f"  frontend: {frontend_url}   <- open this in a browser")
     print(f"  API:      {api_url}/api/data")
+    if not origin_is_allowed(api, frontend_url):
+        # The most common demo mistake: moving the frontend without allowing its new origin.
+        print(
+            f"warning: the CORS policy does not allow {frontend_url}, so the browser will block the page's "
+            f"requests; start with CORS_ALLOW_ORIGINS={frontend_url}"
+        )
     print("Press Ctrl-C to stop both.", flush=True)
 
     signal.signal(signal.SIGTERM, _stop_on_sigterm)

@@ -238,9 +238,22 @@ def test_one_command_starts_both_servers_and_stops_both_cleanly(demo_server: Any
     assert f"frontend: {server.frontend_url}" in out
     assert f"API:      {server.api_url}/api/data" in out
     assert out.rstrip().endswith("stopped.")
+    assert "warning" not in out
     assert "Traceback" not in out
     assert port_is_free(server.api_port)
     assert port_is_free(server.frontend_port)
+
+
+def test_launcher_warns_when_the_frontend_origin_is_not_allowed(demo_server: Any) -> None:
+    server = demo_server(env={"CORS_ALLOW_ORIGINS": "http://localhost:3000"})  # but the page is elsewhere
+    expected = (
+        f"warning: the CORS policy does not allow {server.frontend_url}, so the browser will block the page's "
+        f"requests; start with CORS_ALLOW_ORIGINS={server.frontend_url}"
+    )
+    assert expected in server.output()
+    # The check was a preflight, answered by the middleware: the app's counters saw nothing.
+    seen = json.loads(http_get(f"http://127.0.0.1:{server.api_port}/api/hits")[2])
+    assert set(seen) == {"GET /api/hits"}  # only the fixture's readiness polls and this request
 
 
 def test_gunicorn_serves_the_api_with_cors_headers(tmp_path: Path) -> None:
