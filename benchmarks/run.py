@@ -1,10 +1,11 @@
 """The command line: time every group, check every answer, write the table, the chart and the README.
 
-    python -m benchmarks                       # full run (~2 min in process + ~1 min end to end)
+    python -m benchmarks                       # full run: ~1 min in process + ~2 min end to end
     python -m benchmarks --quick --no-e2e      # seconds; numbers only good for spotting a breakage
     python -m benchmarks --only main,scaling --readme
 
-Writes ``results.json`` (raw values, not committed), ``results.md`` and ``results.png`` to ``--out``.
+Writes ``results.json`` (raw values, not committed), ``results.md`` and ``results.png`` to ``--out``
+(``benchmarks/results``; a temporary directory for ``--quick``, whose numbers are not for publication).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -185,7 +187,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--e2e-seconds", type=float, default=None, help="wrk duration per run (default 10, quick 2)"
     )
-    p.add_argument("--out", type=Path, default=HERE / "results", help="where results.{md,png,json} go")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where results.{md,png,json} go (default benchmarks/results; --quick: a temporary directory)",
+    )
     p.add_argument("--readme", action="store_true", help="refresh the README's Performance section")
     args = p.parse_args(argv)
     args.groups = [g.strip() for g in args.only.split(",") if g.strip()]
@@ -194,6 +201,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error(f"unknown group(s) {sorted(unknown)}; choose from {GROUPS}")
     if args.no_e2e and "e2e" in args.groups:
         args.groups.remove("e2e")
+    if args.out is None:
+        # A quick run's numbers are not for publication: keep them away from the committed results.
+        args.out = Path(tempfile.gettempdir()) / "cors_wsgi-bench-quick" if args.quick else HERE / "results"
+    if args.quick and args.readme:
+        print("--quick: the README is left as it is", file=sys.stderr)
+        args.readme = False
     return args
 
 
