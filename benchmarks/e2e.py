@@ -1,4 +1,4 @@
-"""End to end: the Flask app under gunicorn (2 sync workers, loopback), loaded by ``wrk`` for a fixed time.
+"""End to end: the demo API under gunicorn (2 sync workers, loopback), loaded by ``wrk`` for a fixed time.
 
     result = run_e2e(duration=10, rounds=3)
     result["median_rps"]["with_cors_wsgi"] / result["median_rps"]["plain"]
