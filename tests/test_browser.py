@@ -6,14 +6,20 @@ Skipped locally without Chromium or Playwright; a failure when CI=true (see the 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import DemoServer, http_get
+from conftest import DemoServer, get_free_port, http_get
+from werkzeug.serving import make_server
+
+from demo_app.frontend import frontend_app
 
 pytestmark = pytest.mark.browser
 
@@ -90,10 +96,30 @@ def test_page_on_the_allowed_origin_reads_every_allowed_response(browser: Any, d
     assert not [m for m in errors if "/api/session'" in m]
 
 
-def test_page_on_another_origin_is_refused_by_the_browser(browser: Any, demo_server: Any) -> None:
+@contextlib.contextmanager
+def second_frontend(api_url: str) -> Iterator[str]:
+    """The same page served on another free port of localhost: same site, but another origin."""
+    port = get_free_port()
+    server = make_server("127.0.0.1", port, frontend_app(api_url), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("where", ["other-host", "other-port"])
+def test_page_on_another_origin_is_refused_by_the_browser(browser: Any, demo_server: Any, where: str) -> None:
     server = demo_server()
-    other = f"http://127.0.0.1:{server.frontend_port}"  # same server, but a different origin
-    run = run_page(browser, other + "/")
+    with contextlib.ExitStack() as stack:
+        if where == "other-host":
+            other = f"http://127.0.0.1:{server.frontend_port}"  # the demo's own frontend, by another name
+        else:
+            other = stack.enter_context(second_frontend(server.api_url))
+        run = run_page(browser, other + "/")
 
     for scenario, result in run.results.items():
         assert result["outcome"] == "blocked", (scenario, result)
