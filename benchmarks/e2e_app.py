@@ -14,4 +14,4 @@ from demo_app.app import create_app
 
 with_cors_wsgi = create_app()
 plain = create_app()
-plain.wsgi_app = plain.wsgi_app.app  # type: ignore[attr-defined]
+plain.wsgi_app = plain.wsgi_app.app  # type: ignore[attr-defined,method-assign]

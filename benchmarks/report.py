@@ -291,9 +291,9 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             )
         )
     scaling = results.get("scaling", {})
-    added = flat_added(scaling, "cors_wsgi")
-    if added:
-        lo, hi = min(added.values()), max(added.values())
+    flat = flat_added(scaling, "cors_wsgi")
+    if flat:
+        lo, hi = min(flat.values()), max(flat.values())
         out.append(
             (
                 "cors_wsgi flat from 1 to 10,000 exact origins, repeated and fresh origins "

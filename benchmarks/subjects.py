@@ -94,11 +94,11 @@ def _build_bare(cfg: OriginConfig) -> WSGIApp:
 def _build_cors_wsgi(cfg: OriginConfig) -> WSGIApp:
     from cors_wsgi import CORSMiddleware
 
-    return CORSMiddleware(bare_app, cors_wsgi_policy(cfg))  # type: ignore[no-any-return]
+    return CORSMiddleware(bare_app, cors_wsgi_policy(cfg))
 
 
 def _build_wsgicors(cfg: OriginConfig) -> WSGIApp:
-    from wsgicors import CORS
+    from wsgicors import CORS  # type: ignore[import-untyped]
 
     return CORS(bare_app, **wsgicors_kwargs(cfg))  # type: ignore[no-any-return]
 
@@ -108,7 +108,7 @@ def _build_flask(cfg: OriginConfig) -> WSGIApp:
 
 
 def _build_flask_cors(cfg: OriginConfig) -> WSGIApp:
-    from flask_cors import CORS
+    from flask_cors import CORS  # type: ignore[import-untyped]
 
     app = flask_app()
     CORS(app, resources=flask_cors_resources(cfg))
