@@ -146,7 +146,7 @@ def _rule(
     try:
         PathGlob(path, field="path")  # checked here too, so the message can say which file and rule
     except ConfigError as exc:
-        raise _in_context(exc, where, "") from exc
+        raise exc.located(where) from exc
     where = f"{where} (path {path!r})"
 
     kwargs: dict[str, Any] = {}
@@ -164,7 +164,7 @@ def _rule(
     try:
         policy = CORSPolicy(**kwargs)
     except ConfigError as exc:
-        raise _in_context(exc, where, from_env if exc.field == "allow_origins" else "") from exc
+        raise exc.located(where, from_env if exc.field == "allow_origins" else "") from exc
     return path, policy
 
 
@@ -234,14 +234,7 @@ def _origins_override(environ: Mapping[str, str] | None, name: str | None) -> li
 
 def _error(where: str, field: str, message: str) -> ConfigError:
     """A ConfigError for ``field`` whose message starts with where it is: file, rule index and path."""
-    exc = ConfigError(field, message)
-    exc.args = (f"{where}: {exc}",)
-    return exc
-
-
-def _in_context(exc: ConfigError, where: str, note: str) -> ConfigError:
-    # The policy's own message (field, value, hint), with the file and rule in front.
-    return _error(where, exc.field, f"{str(exc).removeprefix(f'{exc.field}: ')}{note}")
+    return ConfigError(field, message, where=where)
 
 
 def _hint(key: str, choices: tuple[str, ...] | list[str]) -> str:

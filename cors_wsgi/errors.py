@@ -17,12 +17,20 @@ from collections.abc import Iterable
 class ConfigError(ValueError):
     """A CORS configuration that cannot be used, raised at construction time.
 
-    The message always starts with the field name and shows the offending value with ``repr()``.
+    The message starts with where the mistake is (``where``: a file and rule, when known), then the field
+    name, and shows the offending value with ``repr()``.
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, where: str | None = None) -> None:
         self.field = field
-        super().__init__(f"{field}: {message}")
+        self.message = message
+        self.where = where
+        text = f"{field}: {message}"
+        super().__init__(f"{where}: {text}" if where else text)
+
+    def located(self, where: str, note: str = "") -> ConfigError:
+        """The same error, placed in a file or rule (``note`` is appended to the message)."""
+        return ConfigError(self.field, self.message + note, where=where)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
