@@ -8,8 +8,10 @@ no client library would send: CR/LF, NUL, non-ASCII, 100 KB).
 
 from __future__ import annotations
 
+import gc
 import io
 import sys
+import tracemalloc
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -511,6 +513,25 @@ def test_ghsa_mh55_gqvf_xfwm_floods_stay_bounded(acrh: str) -> None:
     )
     assert status[:3] in ("204", "403")
     assert sum(len(k) + len(v) for k, v in headers) < 2000
+
+
+def test_ghsa_mh55_gqvf_xfwm_huge_values_are_not_kept_in_memory() -> None:
+    """Unique 100 KB ACRH values, sent once each, must not stay in memory (e.g. in a per-policy memo)."""
+    policy = CORSPolicy(allow_origins=[ALLOWED], allow_methods=["PUT"], allow_headers=["content-type"])
+    preflight(policy, ALLOWED, headers="content-type")  # warm up whatever is built lazily
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(300):
+            d = preflight(policy, ALLOWED, headers=f"x-{i}," + "a" * 100_000)
+            assert d.allowed is False
+        del d
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert retained < 2_000_000, f"{retained} bytes retained after 300 refused 100 KB ACRH values"
 
 
 def test_fetch_star_headers_never_covers_authorization() -> None:
