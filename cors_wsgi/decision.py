@@ -28,6 +28,7 @@ MAX_REQUEST_HEADERS_LENGTH = 4096
 MAX_REQUEST_HEADER_NAMES = 100
 MAX_METHOD_LENGTH = 64
 ACRH_MEMO_SIZE = 256
+ACRH_MEMO_MAX_LENGTH = 512
 
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 ORIGIN_VARY = ("Origin",)
@@ -84,8 +85,9 @@ def actual_headers(
 def allow_headers_value(compiled: CompiledPolicy, request_headers: str) -> str | None:
     """The Access-Control-Allow-Headers value granting ``request_headers``, or ``None`` to refuse.
 
-    Browsers send a handful of distinct values, so answers are memoised per policy; the memo stops
-    growing at ``ACRH_MEMO_SIZE`` entries, so a stream of unique values only costs the (bounded) parse.
+    Browsers send a handful of short, distinct values, so answers are memoised per policy. The memo holds
+    at most ``ACRH_MEMO_SIZE`` values of at most ``ACRH_MEMO_MAX_LENGTH`` characters and starts afresh
+    when full: a stream of unique or huge values costs the (bounded) parse, never memory.
     """
     memo = compiled.acrh_memo
     try:
@@ -94,7 +96,9 @@ def allow_headers_value(compiled: CompiledPolicy, request_headers: str) -> str |
         pass
     names = parse_request_headers(request_headers)
     value = None if names is None or _refused_headers(compiled, names) else ", ".join(names)
-    if len(memo) < ACRH_MEMO_SIZE:
+    if len(request_headers) <= ACRH_MEMO_MAX_LENGTH:
+        if len(memo) >= ACRH_MEMO_SIZE:
+            memo.clear()
         memo[request_headers] = value
     return value
 
