@@ -338,3 +338,25 @@ def test_debug_module_examples_run() -> None:
     result = doctest.testmod(cors_wsgi.debug, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 4
     assert result.failed == 0
+
+
+def test_origin_hint_cost_with_a_long_origin_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Debug mode must not turn a refused request into seconds of difflib: cheap bounds filter first."""
+    import difflib
+
+    calls = {"ratio": 0}
+    real_ratio = difflib.SequenceMatcher.ratio
+
+    def counting_ratio(self: difflib.SequenceMatcher[str]) -> float:
+        calls["ratio"] += 1
+        return real_ratio(self)
+
+    monkeypatch.setattr(difflib.SequenceMatcher, "ratio", counting_ratio)
+    configured = [f"https://service-{i:04d}.internal-example.net" for i in range(2000)]
+    assert origin_hint("https://zz.evil.org", configured) is None
+    assert calls["ratio"] < 50, calls
+    calls["ratio"] = 0
+    hint = origin_hint("http://service-0042.internal-example.net", configured)
+    assert hint is not None
+    assert "https://service-0042.internal-example.net" in hint
+    assert "scheme" in hint
