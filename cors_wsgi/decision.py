@@ -30,7 +30,6 @@ MAX_METHOD_LENGTH = 64
 ACRH_MEMO_SIZE = 256
 ACRH_MEMO_MAX_LENGTH = 512
 
-PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 ORIGIN_VARY = ("Origin",)
 
 
@@ -145,7 +144,7 @@ def preflight(
             hint = origin_hint(origin, compiled.policy.allow_origins)
             if hint:
                 reasons[0] = f"{reasons[0]}; {hint}"
-        return Decision("preflight", False, 403, (), PREFLIGHT_VARY, tuple(reasons))
+        return Decision("preflight", False, 403, (), compiled.preflight_vary, tuple(reasons))
     headers = [("Access-Control-Allow-Origin", allow_origin), *compiled.preflight_headers]
     if compiled.any_method:
         # Echo rather than "*": with credentials a browser takes "*" literally.
@@ -154,7 +153,7 @@ def preflight(
         headers.append(("Access-Control-Allow-Headers", allow_headers))
     if private_network:
         headers.append(("Access-Control-Allow-Private-Network", "true"))
-    return Decision("preflight", True, 204, tuple(headers), PREFLIGHT_VARY)
+    return Decision("preflight", True, 204, tuple(headers), compiled.preflight_vary)
 
 
 def _refusal_reasons(

@@ -39,7 +39,6 @@ RuleList: TypeAlias = "Sequence[tuple[str, CORSPolicy]]"
 
 logger = logging.getLogger("cors_wsgi")
 
-PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 REFUSED_BODY = b"CORS preflight refused\n"
 
 
@@ -129,7 +128,7 @@ class CORSMiddleware:
             environ,
             explain=self.debug,
         )
-        headers = [*decision.headers, ("Vary", PREFLIGHT_VARY)]
+        headers = [*decision.headers, ("Vary", compiled.preflight_vary_header)]
         if self.debug:
             self._log_preflight(environ, origin, request_method, decision)
         if decision.allowed:

@@ -89,6 +89,12 @@ class CORSPolicy:
                     "'*' together with allow_credentials=True would let every site read responses "
                     "with the user's cookies; list the trusted origins instead",
                 )
+        if self.allow_credentials and "null" in self.allow_origins:
+            raise ConfigError(
+                "allow_origins",
+                "'null' together with allow_credentials=True: any site can get the origin 'null' "
+                "(a sandboxed iframe, a data: URL), so this is as open as '*' with credentials",
+            )
         if self.allow_credentials and "*" in self.expose_headers:
             raise ConfigError(
                 "expose_headers",
@@ -165,7 +171,8 @@ def _compile_regex(value: object) -> re.Pattern[str] | None:
         ) from None
 
 
-PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+# A preflight answer depends on these request headers, so a cache must key on them.
+PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 
 
 class CompiledPolicy:
@@ -183,6 +190,8 @@ class CompiledPolicy:
         "matcher",
         "policy",
         "preflight_headers",
+        "preflight_vary",
+        "preflight_vary_header",
         "private_network",
         "vary_actual",
     )
@@ -199,6 +208,10 @@ class CompiledPolicy:
         # With "*", Authorization must still be named: Fetch never lets the wildcard cover it.
         self.allowed_headers = frozenset(policy.allow_headers) - {"*"}
         self.private_network = policy.allow_private_network
+        self.preflight_vary = PREFLIGHT_VARY + (
+            ("Access-Control-Request-Private-Network",) if policy.allow_private_network else ()
+        )
+        self.preflight_vary_header = ", ".join(self.preflight_vary)
         self.acrh_memo: dict[str, str | None] = {}  # Access-Control-Request-Headers -> Allow-Headers
         # When the answer does not depend on the Origin there is nothing for a cache to vary on.
         self.vary_actual = None if self.any_origin else "Origin"

@@ -146,7 +146,8 @@ def test_preflight(
 ) -> None:
     decision = decide(policy, "OPTIONS", origin, acrm, acrh, acrpn)
     assert decision.kind == "preflight"
-    assert decision.vary == PREFLIGHT_VARY
+    private_network_vary = ("Access-Control-Request-Private-Network",) if policy.allow_private_network else ()
+    assert decision.vary == PREFLIGHT_VARY + private_network_vary
     if expected is None:
         assert decision.status == 403
         assert not decision.allowed

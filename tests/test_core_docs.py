@@ -14,6 +14,7 @@ MODULES = [
     "cors_wsgi.decision",
     "cors_wsgi.rules",
     "cors_wsgi.headers",
+    "cors_wsgi.debug",
 ]
 
 

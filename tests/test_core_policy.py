@@ -24,6 +24,7 @@ REFUSED = [
     ({"allow_origins": []}, "allow_origins", ["no origin is allowed"]),
     ({"allow_origins": ["*"], "allow_credentials": True}, "allow_origins", ["'*'", "allow_credentials"]),
     ({"allow_origins": ["*", LOCAL]}, "allow_origins", ["cannot be combined"]),
+    ({"allow_origins": [LOCAL, "null"], "allow_credentials": True}, "allow_origins", ["'null'", "sandboxed"]),
     ({"allow_origins": ["*"], "allow_origin_regex": "x"}, "allow_origins", ["cannot be combined"]),
     (
         {"allow_origins": "http://localhost:3000"},
