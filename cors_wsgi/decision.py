@@ -165,6 +165,8 @@ def _refusal_reasons(
     request_headers: str | None,
 ) -> list[str]:
     """Every reason a preflight is refused (the refused path may be slow; it is never the common one)."""
+    if compiled.refusal_note:
+        return [compiled.refusal_note]
     reasons = []
     if allow_origin is None:
         reasons.append(f"origin {safe_repr(origin)} is not allowed")

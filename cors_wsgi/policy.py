@@ -193,6 +193,7 @@ class CompiledPolicy:
         "preflight_vary",
         "preflight_vary_header",
         "private_network",
+        "refusal_note",
         "vary_actual",
     )
 
@@ -208,6 +209,7 @@ class CompiledPolicy:
         # With "*", Authorization must still be named: Fetch never lets the wildcard cover it.
         self.allowed_headers = frozenset(policy.allow_headers) - {"*"}
         self.private_network = policy.allow_private_network
+        self.refusal_note: str | None = None  # set on internal policies that refuse for another reason
         self.preflight_vary = PREFLIGHT_VARY + (
             ("Access-Control-Request-Private-Network",) if policy.allow_private_network else ()
         )

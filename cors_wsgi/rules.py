@@ -13,6 +13,11 @@ special. It is matched, case-sensitively, against the whole request path, ``SCRI
 server already decoded it: nothing is unquoted a second time (CVE-2024-6844, CVE-2024-6866 in flask-cors).
 The first rule that matches, in the order given, wins (CVE-2024-6839: no reordering by "specificity").
 A path no rule matches is not touched: no CORS headers, and OPTIONS goes to the application.
+
+A path with a ``.`` or ``..`` segment gets no grant at all. Browsers resolve dot segments before sending,
+so such a path comes from an encoded slash (``/public/..%2Fapi/secret`` arrives as
+``/public/../api/secret``) or from a non-browser client; matched as it stands it would take ``/public/*``'s
+policy, while a proxy or router that resolves it serves ``/api/secret``.
 """
 
 from __future__ import annotations
@@ -76,7 +81,22 @@ class Rules:
         self.rules = tuple(compiled)
 
     def policy_for(self, path: str) -> CompiledPolicy | None:
+        if "/." in path and _has_dot_segment(path):
+            return REFUSE_ALL
         for glob, policy in self.rules:
             if glob.matches(path):
                 return policy
         return None
+
+
+def _has_dot_segment(path: str) -> bool:
+    return any(segment in (".", "..") for segment in path.split("/"))
+
+
+def _no_origin(origin: str, environ: object) -> bool:
+    return False
+
+
+# What a path with dot segments gets: every preflight refused, no Access-Control-* on any response.
+REFUSE_ALL = CORSPolicy(allow_origin_func=_no_origin, allow_methods=(), max_age=None).compiled
+REFUSE_ALL.refusal_note = "the path has a '.' or '..' segment: no rule grants CORS to such a path"

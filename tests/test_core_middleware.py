@@ -393,3 +393,31 @@ def test_reconfigure_swaps_policy_and_keeps_old_one_on_error() -> None:
     ] == ("https://new.test")
     middleware.reconfigure([("/api/*", SEED)])
     assert "Access-Control-Allow-Origin" not in test_app.get("/", headers={"Origin": LOCAL}).headers
+
+
+@pytest.mark.parametrize("path", ["/public/../api/secret", "/public/./x", "/public/x/.."])
+def test_paths_with_dot_segments_get_no_grant(path: str) -> None:
+    # /public/..%2Fapi/secret arrives decoded as /public/../api/secret: as written it matches /public/*,
+    # resolved (by a proxy or router) it is /api/secret. Neither reading is trusted.
+    app = RecordingApp([("Access-Control-Allow-Origin", "*")])
+    middleware = CORSMiddleware(
+        app, rules=[("/public/*", CORSPolicy(allow_origins=["*"])), ("/*", SEED)], debug=True
+    )
+    test_app = TestApp(middleware)
+    environ = {"PATH_INFO": path}
+    response = test_app.get("/", headers={"Origin": LOCAL}, extra_environ=environ)
+    assert not [k for k, _ in response.headerlist if k.lower().startswith("access-control-")]
+    preflight = test_app.options(
+        "/",
+        headers={"Origin": LOCAL, "Access-Control-Request-Method": "GET"},
+        extra_environ=environ,
+        status=403,
+    )
+    assert "'.' or '..' segment" in preflight.text
+    assert app.calls == [f"GET {path}"]
+
+
+def test_dot_in_a_name_is_not_a_dot_segment() -> None:
+    test_app = TestApp(CORSMiddleware(RecordingApp(), rules=[("/public/*", CORSPolicy(allow_origins=["*"]))]))
+    for path in ["/public/.well-known/x", "/public/..x", "/public/x.."]:
+        assert test_app.get(path).headers["Access-Control-Allow-Origin"] == "*"
