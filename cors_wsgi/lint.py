@@ -13,6 +13,7 @@ instead of the first. Warnings are legal configurations that a security review w
 - ``wildcard-origin-everywhere``: ``*`` on a catch-all path, or on paths a credentialed rule also covers;
 - ``regex-unescaped-dot``: a ``.`` in ``allow_origin_regex`` that matches any character;
 - ``regex-http-with-credentials``: a regex that admits ``http://`` origins, with credentials;
+- ``regex-nested-quantifier``: a repeated group that repeats inside, ``(a+)+``: exponential backtracking;
 - ``wildcard-registrable-domain``: ``https://*.example.com`` covers every subdomain, at any depth;
 - ``null-origin``: ``"null"`` admits sandboxed iframes and ``data:`` pages of any site;
 - ``max-age-over-browser-cap``: ``max_age`` above Chromium's 7200 s (or Firefox's 86400 s) cap;
@@ -32,6 +33,7 @@ from urllib.parse import urlsplit
 
 from .config import ORIGINS_ENV, config_from_mapping
 from .errors import ConfigError
+from .origins import public_suffix_list
 from .policy import CORSPolicy
 from .rules import PathGlob
 
@@ -232,12 +234,34 @@ def _unescaped_dots(pattern: str) -> int:
     return count
 
 
+def _nested_quantifier(pattern: str) -> bool:
+    """Whether a repeated group contains a repeat itself, as in ``(a+)+``: exponential backtracking."""
+    repeated_inside = [False]  # one entry per open group
+    escaped, in_class, previous_group = False, False, None
+    for char in pattern:
+        closing = previous_group
+        previous_group = None
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            repeated_inside.append(False)
+        elif char == ")" and len(repeated_inside) > 1:
+            previous_group = repeated_inside.pop()
+        elif char in "*+{":
+            if closing:
+                return True
+            repeated_inside = [True for _ in repeated_inside]
+    return False
+
+
 def _registrable_domain(host: str) -> str | None:
-    try:
-        from publicsuffixlist import PublicSuffixList
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    result = PublicSuffixList().privatesuffix(host)
+    result = public_suffix_list().privatesuffix(host)
     return result if isinstance(result, str) else None
 
 
@@ -267,6 +291,15 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
                     f"require https://",
                 )
             )
+    if policy.allow_origin_regex and _nested_quantifier(policy.allow_origin_regex):
+        out.append(
+            (
+                "regex-nested-quantifier",
+                f"allow_origin_regex: {policy.allow_origin_regex!r} repeats a group that itself repeats; "
+                f"such a regex can backtrack exponentially on a crafted Origin (each request runs it); "
+                f"use a wildcard pattern or a regex without nested repeats",
+            )
+        )
     if policy.allow_origin_regex and _unescaped_dots(policy.allow_origin_regex):
         out.append(
             (

@@ -196,7 +196,7 @@ def parse_wildcard(value: str, field: str = "allow_origins") -> WildcardPattern:
     base, _, port = hostport.partition(":")
     if base.startswith("[") or base.replace(".", "").isdigit():
         raise ConfigError(field, f"{value!r}: an IP address has no subdomains")
-    if _public_suffixes().is_public(base):
+    if public_suffix_list().is_public(base):
         raise ConfigError(
             field,
             f"{value!r} covers the whole public suffix {base!r}: anyone can register a domain under it",
@@ -205,7 +205,7 @@ def parse_wildcard(value: str, field: str = "allow_origins") -> WildcardPattern:
 
 
 @lru_cache(maxsize=1)
-def _public_suffixes() -> Any:
+def public_suffix_list() -> Any:
     from publicsuffixlist import PublicSuffixList  # loaded only when a wildcard is configured
 
     return PublicSuffixList()

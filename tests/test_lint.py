@@ -53,6 +53,12 @@ WARNINGS = [
         "unescaped '.'",
     ),
     (
+        "nested quantifier: exponential backtracking",
+        {"allow_origin_regex": r"https://(a+)+\.example\.com"},
+        "regex-nested-quantifier",
+        "backtrack exponentially",
+    ),
+    (
         "wildcard over a registrable domain",
         {"allow_origins": ["https://*.example.com"]},
         "wildcard-registrable-domain",
@@ -118,6 +124,8 @@ def test_risky_choices_are_warnings(fields: dict[str, Any], code: str, text: str
         {"allow_origins": ["http://app.example.com"]},  # http without credentials: nothing to steal
         {"allow_origin_regex": r"https://pr-[0-9]+\.preview\.example\.com"},
         {"allow_origin_regex": r"https://[.a-z]+\.example\.com"},  # '.' inside a class is literal
+        {"allow_origin_regex": r"https://(app|admin)+\.example\.com"},  # a repeated group, nothing nested
+        {"allow_origin_regex": r"https://([+*])\.example\.com"},  # quantifier characters in a class
         {"allow_origins": ["https://*.apps.example.com"]},  # narrower than the registrable domain
         {"allow_origins": [LOCAL], "max_age": 7200},
         {"allow_origins": [LOCAL], "allow_private_network": True},
