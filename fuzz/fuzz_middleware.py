@@ -11,9 +11,9 @@ ACAO and only for an allowed origin, the app's CORS headers replaced, Vary merge
 
 from __future__ import annotations
 
-import io
 import os
 import sys
+import wsgiref.util
 from collections.abc import Callable
 from typing import Any
 
@@ -52,22 +52,8 @@ def test_one_input(data: bytes) -> None:
     # Bit 6 of the flag byte steers the input onto a covered path (which one: by the path's length).
     if flags & 0x40:
         path = f"/p{len(path) % len(POLICIES)}/{path}"
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path}
+    wsgiref.util.setup_testing_defaults(environ)
     for key, value in (
         ("HTTP_ORIGIN", origin),
         ("HTTP_ACCESS_CONTROL_REQUEST_METHOD", acrm),

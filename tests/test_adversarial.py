@@ -9,14 +9,13 @@ no client library would send: CR/LF, NUL, non-ASCII, 100 KB).
 from __future__ import annotations
 
 import gc
-import io
-import sys
 import tracemalloc
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 import webtest
+from raw_wsgi import call_raw
 
 from cors_wsgi import CORSMiddleware, CORSPolicy
 from cors_wsgi.decision import Decision, decide
@@ -92,44 +91,6 @@ def hostile_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
         ],
     )
     return [b"app body"]
-
-
-def call_raw(
-    app: Callable[..., Any], method: str, path: str, extra: dict[str, str]
-) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Drive a WSGI app with a hand-built environ: any str value, no client-side checks."""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    environ.update(extra)
-    captured: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured["status"] = status
-        captured["headers"] = list(headers)
-        return lambda data: None
-
-    result = app(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return captured["status"], captured["headers"], body
 
 
 def assert_wire_safe(headers: Iterable[tuple[str, str]]) -> None:

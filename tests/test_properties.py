@@ -13,7 +13,6 @@ Properties, each over generated hosts, patterns and header values:
 
 from __future__ import annotations
 
-import io
 import string
 import sys
 import tracemalloc
@@ -25,6 +24,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from raw_wsgi import call_raw
 
 from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy
 from cors_wsgi.decision import Decision, decide
@@ -409,35 +409,8 @@ def run_middleware(
         app = CORSMiddleware(_app, policy_or_rules)
     else:
         app = CORSMiddleware(_app, rules=policy_or_rules)
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        **extra,
-    }
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        seen["status"], seen["headers"] = status, list(headers)
-        return lambda data: None
-
-    result = app(environ, start_response)
-    b"".join(result)
-    close = getattr(result, "close", None)
-    if close is not None:
-        close()
-    return seen["status"], seen["headers"]
+    status, headers, _ = call_raw(app, method, path, extra)
+    return status, headers
 
 
 latin1 = st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=60)

@@ -7,13 +7,13 @@ the old one stays in force. Checked under threads with a tiny GIL switch interva
 
 from __future__ import annotations
 
-import io
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from raw_wsgi import raw_environ
 
 from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy
 
@@ -62,23 +62,7 @@ def plain_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> li
 
 
 def environ_for(method: str, extra: dict[str, str], path: str = "/x") -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        **extra,
-    }
+    return raw_environ(method, path, extra, **{"wsgi.multithread": True})
 
 
 def fingerprint(status: str, headers: list[tuple[str, str]]) -> Fingerprint:
