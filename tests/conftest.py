@@ -135,40 +135,45 @@ def demo_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def demo_server(tmp_path: Path) -> Iterator[Callable[..., DemoServer]]:
-    """Start the demo with the real command on free ports; stopped (Ctrl-C, then kill) at teardown.
+def launch_demo(log_dir: Path, env: dict[str, str] | None = None) -> DemoServer:
+    """``python -m demo_app`` on two free ports, its frontend origin allowed; returns once both serve.
 
     The frontend runs on a free port, so CORS_ALLOW_ORIGINS names it, exactly as the README tells a user
-    who moves the frontend off :3000.
+    who moves the frontend off :3000. The caller stops it with ``stop(server.proc)``.
     """
+    api_port = get_free_port()
+    frontend_port = get_free_port(frozenset({api_port}))
+    extra = {"CORS_ALLOW_ORIGINS": f"http://localhost:{frontend_port}", **(env or {})}
+    log = log_dir / f"demo-{api_port}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "demo_app",
+        "--api-port",
+        str(api_port),
+        "--frontend-port",
+        str(frontend_port),
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=demo_env(extra), stdout=out, stderr=subprocess.STDOUT)
+    server = DemoServer(proc, api_port, frontend_port, log, extra)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{api_port}/api/hits", proc, log)
+        wait_until_serving(f"http://127.0.0.1:{frontend_port}/config.js", proc, log)
+    except BaseException:
+        stop(proc)
+        raise
+    return server
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[Callable[..., DemoServer]]:
+    """Start the demo with the real command on free ports (``launch_demo``); stopped at teardown."""
     started: list[DemoServer] = []
 
     def start(env: dict[str, str] | None = None) -> DemoServer:
-        api_port = get_free_port()
-        frontend_port = get_free_port(frozenset({api_port}))
-        extra = {"CORS_ALLOW_ORIGINS": f"http://localhost:{frontend_port}", **(env or {})}
-        log = tmp_path / f"demo-{api_port}.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "demo_app",
-                    "--api-port",
-                    str(api_port),
-                    "--frontend-port",
-                    str(frontend_port),
-                ],
-                cwd=ROOT,
-                env=demo_env(extra),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        server = DemoServer(proc, api_port, frontend_port, log, extra)
+        server = launch_demo(tmp_path, env)
         started.append(server)
-        wait_until_serving(f"http://127.0.0.1:{api_port}/api/hits", proc, log)
-        wait_until_serving(f"http://127.0.0.1:{frontend_port}/config.js", proc, log)
         return server
 
     yield start

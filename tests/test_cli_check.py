@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, DemoServer, demo_env, get_free_port, stop, wait_until_serving
+from conftest import ROOT, DemoServer, demo_env, get_free_port, launch_demo, stop
 from werkzeug.serving import make_server
 
 from cors_wsgi import CORSMiddleware
@@ -23,31 +23,11 @@ TIMEOUT = 30  # seconds for one CLI run; each request inside has its own --max-t
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """The demo started with its real command, on free ports; its frontend origin is the allowed one."""
-    api_port = get_free_port()
-    frontend_port = get_free_port(frozenset({api_port}))
-    env = {"CORS_ALLOW_ORIGINS": f"http://localhost:{frontend_port}"}
-    log = tmp_path_factory.mktemp("demo") / "demo.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "demo_app",
-                "--api-port",
-                str(api_port),
-                "--frontend-port",
-                str(frontend_port),
-            ],
-            cwd=ROOT,
-            env=demo_env(env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server = launch_demo(tmp_path_factory.mktemp("demo"))
     try:
-        wait_until_serving(f"http://127.0.0.1:{api_port}/api/hits", proc, log)
-        yield DemoServer(proc, api_port, frontend_port, log, env)
+        yield server
     finally:
-        stop(proc)
+        stop(server.proc)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
