@@ -26,7 +26,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -217,46 +217,43 @@ def _is_local(host: str) -> bool:
         return False
 
 
-def _unescaped_dots(pattern: str) -> int:
-    """How many '.' in the regex match any character (not escaped, not inside a [...] class)."""
-    count, escaped, in_class = 0, False, False
+def _regex_syntax(pattern: str) -> Iterator[str]:
+    """Each character of a regex: itself where it is syntax, "" where it is escaped or in a [...] class."""
+    escaped, in_class = False, False
     for char in pattern:
         if escaped:
             escaped = False
+            yield ""
         elif char == "\\":
             escaped = True
+            yield ""
         elif in_class:
             in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == ".":
-            count += 1
-    return count
+            yield ""
+        else:
+            in_class = char == "["
+            yield "" if in_class else char
+
+
+def _unescaped_dots(pattern: str) -> int:
+    """How many '.' in the regex match any character (not escaped, not inside a [...] class)."""
+    return sum(1 for char in _regex_syntax(pattern) if char == ".")
 
 
 def _nested_quantifier(pattern: str) -> bool:
     """Whether a repeated group contains a repeat itself, as in ``(a+)+``: exponential backtracking."""
     repeated_inside = [False]  # one entry per open group
-    escaped, in_class, previous_group = False, False, None
-    for char in pattern:
-        closing = previous_group
-        previous_group = None
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
+    closed_group_repeats = False  # the previous character closed a group that repeats inside
+    for char in _regex_syntax(pattern):
+        if char in ("*", "+", "{"):
+            if closed_group_repeats:
+                return True
+            repeated_inside = [True] * len(repeated_inside)
+        closed_group_repeats = False
+        if char == "(":
             repeated_inside.append(False)
         elif char == ")" and len(repeated_inside) > 1:
-            previous_group = repeated_inside.pop()
-        elif char in "*+{":
-            if closing:
-                return True
-            repeated_inside = [True for _ in repeated_inside]
+            closed_group_repeats = repeated_inside.pop()
     return False
 
 
