@@ -40,6 +40,12 @@ RuleList: TypeAlias = "Sequence[tuple[str, CORSPolicy]]"
 logger = logging.getLogger("cors_wsgi")
 
 REFUSED_BODY = b"CORS preflight refused\n"
+# Browsers repeat a handful of (origin, method, headers) combinations, so answers are memoised per policy.
+# Only short values are keys and a full memo starts afresh (as the ACRH memo does): a stream of unique or
+# huge values costs the full decision, which is bounded on its own, and never memory.
+ACTUAL_MEMO_SIZE = 1024
+PREFLIGHT_MEMO_SIZE = 512
+MAX_MEMO_KEY_LENGTH = 320
 
 
 def _compile(policy_or_rules: CORSPolicy | RuleList) -> CompiledPolicy | Rules:
@@ -92,22 +98,45 @@ class CORSMiddleware:
         else:
             compiled = config
         origin = environ.get("HTTP_ORIGIN")
-        if origin is not None and environ.get("REQUEST_METHOD") == "OPTIONS":
-            request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
-            if request_method is not None:
-                return self._preflight(compiled, environ, origin, request_method, start_response)
-
-        cors = actual_headers(compiled, origin, environ)
+        if origin is None:
+            cors = compiled.any_origin_headers if compiled.any_origin else ()
+        else:
+            if environ.get("REQUEST_METHOD") == "OPTIONS":
+                request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+                if request_method is not None:
+                    return self._preflight(compiled, environ, origin, request_method, start_response)
+            memo = compiled.actual_memo
+            cached = None if memo is None else memo.get(origin)
+            if cached is None:
+                cors = actual_headers(compiled, origin, environ)
+                if memo is not None and len(origin) <= MAX_MEMO_KEY_LENGTH:
+                    if len(memo) >= ACTUAL_MEMO_SIZE:
+                        memo.clear()
+                    memo[origin] = cors
+            else:
+                cors = cached
         vary = compiled.vary_actual
+        vary_header = compiled.vary_actual_header
         if self.debug:
             self._log_actual(environ, origin, cors)
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
         ) -> Callable[[bytes], object]:
+            merged = None
+            if type(headers) is list:
+                # Fast path with merge_headers' result: when no name can be Access-Control-* or Vary
+                # (told by its first letter), there is nothing to strip or merge, only ours to append.
+                for item in headers:
+                    if item[0][:1] in "AaVv":
+                        break
+                else:
+                    merged = [*headers, *cors, *vary_header]
+            if merged is None:
+                merged = merge_headers(headers, cors, vary)
             if exc_info is None:
-                return start_response(status, merge_headers(headers, cors, vary))
-            return start_response(status, merge_headers(headers, cors, vary), exc_info)
+                return start_response(status, merged)
+            return start_response(status, merged, exc_info)
 
         return self.app(environ, cors_start_response)
 
@@ -119,12 +148,23 @@ class CORSMiddleware:
         request_method: str,
         start_response: StartResponse,
     ) -> Iterable[bytes]:
+        request_headers = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+        private_network = environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")
+        # Debug mode logs and explains every decision, so it never answers from the memo.
+        memo = None if self.debug else compiled.preflight_memo
+        key = (origin, request_method, request_headers, private_network)
+        if memo is not None:
+            cached = memo.get(key)
+            if cached is not None:
+                status, cached_headers, cached_body = cached
+                start_response(status, list(cached_headers))
+                return [cached_body] if cached_body else []
         decision = preflight(
             compiled,
             origin,
             request_method,
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+            request_headers,
+            private_network,
             environ,
             explain=self.debug,
         )
@@ -132,14 +172,18 @@ class CORSMiddleware:
         if self.debug:
             self._log_preflight(environ, origin, request_method, decision)
         if decision.allowed:
-            start_response("204 No Content", headers)
-            return []
-        body = REFUSED_BODY
-        if self.debug:
-            body = ("CORS preflight refused:\n" + "".join(f"- {r}\n" for r in decision.reasons)).encode()
-        headers += [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
-        start_response("403 Forbidden", headers)
-        return [body]
+            status, body = "204 No Content", b""
+        else:
+            status, body = "403 Forbidden", REFUSED_BODY
+            if self.debug:
+                body = ("CORS preflight refused:\n" + "".join(f"- {r}\n" for r in decision.reasons)).encode()
+            headers += [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+        if memo is not None and all(len(value or "") <= MAX_MEMO_KEY_LENGTH for value in key):
+            if len(memo) >= PREFLIGHT_MEMO_SIZE:
+                memo.clear()
+            memo[key] = (status, tuple(headers), body)
+        start_response(status, headers)
+        return [body] if body else []
 
     @staticmethod
     def _log_preflight(environ: WSGIEnvironment, origin: str, method: str, decision: Decision) -> None:

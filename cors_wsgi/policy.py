@@ -181,6 +181,7 @@ class CompiledPolicy:
     __slots__ = (
         "acrh_memo",
         "actual_headers",
+        "actual_memo",
         "allowed_headers",
         "allowed_methods",
         "any_header",
@@ -190,11 +191,13 @@ class CompiledPolicy:
         "matcher",
         "policy",
         "preflight_headers",
+        "preflight_memo",
         "preflight_vary",
         "preflight_vary_header",
         "private_network",
         "refusal_note",
         "vary_actual",
+        "vary_actual_header",
     )
 
     def __init__(self, policy: CORSPolicy, regex: re.Pattern[str] | None) -> None:
@@ -217,6 +220,17 @@ class CompiledPolicy:
         self.acrh_memo: dict[str, str | None] = {}  # Access-Control-Request-Headers -> Allow-Headers
         # When the answer does not depend on the Origin there is nothing for a cache to vary on.
         self.vary_actual = None if self.any_origin else "Origin"
+        self.vary_actual_header: tuple[tuple[str, str], ...] = (
+            () if self.vary_actual is None else (("Vary", self.vary_actual),)
+        )
+        # Answers the middleware reuses (see middleware.py). They depend on request header values alone,
+        # never on the environ, unless a user function decides about origins: then nothing is memoised.
+        self.actual_memo: dict[str, tuple[tuple[str, str], ...]] | None = (
+            None if policy.allow_origin_func is not None else {}
+        )
+        self.preflight_memo: dict[tuple[str, str, str | None, str | None], Any] | None = (
+            None if policy.allow_origin_func is not None else {}
+        )
 
         actual: list[tuple[str, str]] = []
         if policy.allow_credentials:

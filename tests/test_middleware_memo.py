@@ -1,0 +1,203 @@
+"""The middleware's memoised answers: the same response as a fresh decision, bounded, and never for answers
+that depend on more than header values (a user origin function, debug mode)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+
+from cors_wsgi import CORSMiddleware, CORSPolicy
+from cors_wsgi.decision import decide
+from cors_wsgi.headers import merge_headers
+from cors_wsgi.middleware import ACTUAL_MEMO_SIZE, MAX_MEMO_KEY_LENGTH, PREFLIGHT_MEMO_SIZE
+
+ALLOWED = "http://localhost:3000"
+Headers = list[tuple[str, str]]
+
+
+def policy(**changes: Any) -> CORSPolicy:
+    fields: dict[str, Any] = {
+        "allow_origins": [ALLOWED, "https://*.example.com"],
+        "allow_methods": ["GET", "POST"],
+        "allow_headers": ["content-type"],
+        "expose_headers": ["X-Request-Id"],
+        "allow_credentials": True,
+    }
+    fields.update(changes)
+    return CORSPolicy(**fields)
+
+
+def app_with(headers: Iterable[tuple[str, str]]) -> Callable[..., list[bytes]]:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("200 OK", headers if isinstance(headers, tuple) else list(headers))
+        return [b"{}"]
+
+    return app
+
+
+def call(
+    app: Callable[..., Iterable[bytes]], method: str = "GET", **headers: str
+) -> tuple[str, Headers, bytes]:
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": "/api/data", "SCRIPT_NAME": ""}
+    environ.update({"HTTP_" + k.upper(): v for k, v in headers.items()})
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: Headers, exc_info: Any = None) -> None:
+        seen["status"], seen["headers"] = status, list(response_headers)
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
+
+
+REQUESTS = [
+    {"origin": ALLOWED},
+    {"origin": "https://a.b.example.com"},
+    {"origin": "https://evil.example.net"},
+    {},
+    {"method": "OPTIONS", "origin": ALLOWED, "access_control_request_method": "GET"},
+    {
+        "method": "OPTIONS",
+        "origin": ALLOWED,
+        "access_control_request_method": "POST",
+        "access_control_request_headers": "Content-Type",
+    },
+    {"method": "OPTIONS", "origin": ALLOWED, "access_control_request_method": "DELETE"},
+    {"method": "OPTIONS", "origin": "https://evil.example.net", "access_control_request_method": "GET"},
+    {
+        "method": "OPTIONS",
+        "origin": ALLOWED,
+        "access_control_request_method": "GET",
+        "access_control_request_private_network": "true",
+    },
+]
+
+
+@pytest.mark.parametrize(
+    "app_headers",
+    [
+        [("Content-Type", "application/json"), ("Content-Length", "2")],
+        [
+            ("Content-Type", "application/json"),
+            ("Vary", "Accept-Encoding"),
+            ("access-control-allow-origin", "*"),
+        ],
+        [("Content-Type", "application/json"), ("Access-Control-Allow-Origin", "*")],
+        (("Content-Type", "application/json"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")),
+        [("", "empty name"), ("X-Other", "1")],
+    ],
+    ids=["plain", "app-sets-vary-and-acao", "app-sets-acao", "tuple-of-headers", "empty-name"],
+)
+@pytest.mark.parametrize(
+    "request_kwargs", REQUESTS, ids=lambda r: "-".join(f"{k}={v}" for k, v in r.items()) or "none"
+)
+def test_a_repeated_request_gets_exactly_the_first_answer(
+    app_headers: Iterable[tuple[str, str]], request_kwargs: dict[str, str]
+) -> None:
+    kwargs = dict(request_kwargs)
+    method = kwargs.pop("method", "GET")
+    fresh_policy = policy()
+    # A middleware that never reuses anything: debug mode goes through the full decision every time.
+    reference = CORSMiddleware(app_with(app_headers), fresh_policy.replace(), debug=True)
+    memoised = CORSMiddleware(app_with(app_headers), fresh_policy)
+    first = call(memoised, method, **kwargs)
+    second = call(memoised, method, **kwargs)
+    assert first == second
+    if method != "OPTIONS":
+        # The oracle for an actual request: the sans-I/O decision and merge_headers, step by step.
+        decision = decide(fresh_policy, method, kwargs.get("origin"))
+        want = merge_headers(list(app_headers), decision.headers, decision.vary[0] if decision.vary else None)
+        assert first == ("200 OK", want, b"{}")
+        return
+    status, headers, body = call(reference, method, **kwargs)
+    assert first[0] == status
+    if status.startswith("403"):
+        # Debug mode explains a refused preflight in its body, so only the length header may differ.
+        assert [h for h in first[1] if h[0] != "Content-Length"] == [
+            h for h in headers if h[0] != "Content-Length"
+        ]
+    else:
+        assert (first[1], first[2]) == (headers, body)
+
+
+def test_memos_stay_bounded_under_a_stream_of_unique_origins() -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
+    compiled = mw._config
+    for i in range(ACTUAL_MEMO_SIZE + 50):
+        call(mw, origin=f"https://u{i}.example.net")
+        call(mw, "OPTIONS", origin=f"https://u{i}.example.net", access_control_request_method="GET")
+    assert 0 < len(compiled.actual_memo) <= ACTUAL_MEMO_SIZE
+    assert 0 < len(compiled.preflight_memo) <= PREFLIGHT_MEMO_SIZE
+    # A memo that was full started afresh, so the allowed origin is answered (and remembered) as ever.
+    _, headers, _ = call(mw, origin=ALLOWED)
+    assert ("Access-Control-Allow-Origin", ALLOWED) in headers
+    assert ALLOWED in compiled.actual_memo
+
+
+def test_long_values_are_never_kept() -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
+    compiled = mw._config
+    huge = "https://" + "a" * 100_000 + ".example.com"
+    call(mw, origin=huge)
+    call(mw, "OPTIONS", origin=huge, access_control_request_method="GET")
+    call(
+        mw,
+        "OPTIONS",
+        origin=ALLOWED,
+        access_control_request_method="GET",
+        access_control_request_headers="," * 5000,
+    )
+    assert all(len(key) <= MAX_MEMO_KEY_LENGTH for key in compiled.actual_memo)
+    assert all(len(part or "") <= MAX_MEMO_KEY_LENGTH for key in compiled.preflight_memo for part in key)
+
+
+def test_an_origin_function_is_asked_on_every_request() -> None:
+    asked: list[str] = []
+
+    def partner(origin: str, environ: Any) -> bool:
+        asked.append(origin)
+        return environ.get("HTTP_X_PARTNER") == "yes"
+
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy(allow_origin_func=partner))
+    origin = "https://partner.example.org"
+    _, yes, _ = call(mw, origin=origin, x_partner="yes")
+    _, no, _ = call(mw, origin=origin, x_partner="no")
+    pre_yes = call(mw, "OPTIONS", origin=origin, access_control_request_method="GET", x_partner="yes")
+    pre_no = call(mw, "OPTIONS", origin=origin, access_control_request_method="GET", x_partner="no")
+    assert ("Access-Control-Allow-Origin", origin) in yes
+    assert not any(name == "Access-Control-Allow-Origin" for name, _ in no)
+    assert pre_yes[0].startswith("204")
+    assert pre_no[0].startswith("403")
+    assert asked == [origin] * 4
+
+
+def test_debug_mode_logs_every_preflight(caplog: pytest.LogCaptureFixture) -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy(), debug=True)
+    with caplog.at_level(logging.DEBUG, logger="cors_wsgi"):
+        for _ in range(3):
+            call(mw, "OPTIONS", origin="https://evil.example.net", access_control_request_method="GET")
+    assert sum("preflight" in r.getMessage() for r in caplog.records) == 3
+
+
+def test_reconfigure_never_answers_from_the_old_policys_memo() -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
+    assert ("Access-Control-Allow-Origin", ALLOWED) in call(mw, origin=ALLOWED)[1]
+    assert call(mw, "OPTIONS", origin=ALLOWED, access_control_request_method="GET")[0].startswith("204")
+    mw.reconfigure(policy(allow_origins=["https://other.example.org"]))
+    assert not any(name == "Access-Control-Allow-Origin" for name, _ in call(mw, origin=ALLOWED)[1])
+    assert call(mw, "OPTIONS", origin=ALLOWED, access_control_request_method="GET")[0].startswith("403")
+
+
+def test_requests_that_differ_in_one_header_never_share_an_answer() -> None:
+    memoised = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
+    reference = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy(), debug=True)
+    for _ in range(2):  # the second pass is answered from the memos
+        for request_kwargs in REQUESTS:
+            kwargs = dict(request_kwargs)
+            method = kwargs.pop("method", "GET")
+            got, want = call(memoised, method, **kwargs), call(reference, method, **kwargs)
+            assert got[0] == want[0], request_kwargs
+            acao = [h for h in got[1] if h[0].startswith("Access-Control-")]
+            assert acao == [h for h in want[1] if h[0].startswith("Access-Control-")], request_kwargs
