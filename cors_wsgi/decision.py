@@ -27,8 +27,6 @@ from .policy import CompiledPolicy, CORSPolicy, is_token
 MAX_REQUEST_HEADERS_LENGTH = 4096
 MAX_REQUEST_HEADER_NAMES = 100
 MAX_METHOD_LENGTH = 64
-ACRH_MEMO_SIZE = 256
-ACRH_MEMO_MAX_LENGTH = 512
 
 ORIGIN_VARY = ("Origin",)
 
@@ -82,24 +80,9 @@ def actual_headers(
 
 
 def allow_headers_value(compiled: CompiledPolicy, request_headers: str) -> str | None:
-    """The Access-Control-Allow-Headers value granting ``request_headers``, or ``None`` to refuse.
-
-    Browsers send a handful of short, distinct values, so answers are memoised per policy. The memo holds
-    at most ``ACRH_MEMO_SIZE`` values of at most ``ACRH_MEMO_MAX_LENGTH`` characters and starts afresh
-    when full: a stream of unique or huge values costs the (bounded) parse, never memory.
-    """
-    memo = compiled.acrh_memo
-    try:
-        return memo[request_headers]
-    except KeyError:
-        pass
+    """The Access-Control-Allow-Headers value granting ``request_headers``, or ``None`` to refuse."""
     names = parse_request_headers(request_headers)
-    value = None if names is None or _refused_headers(compiled, names) else ", ".join(names)
-    if len(request_headers) <= ACRH_MEMO_MAX_LENGTH:
-        if len(memo) >= ACRH_MEMO_SIZE:
-            memo.clear()
-        memo[request_headers] = value
-    return value
+    return None if names is None or _refused_headers(compiled, names) else ", ".join(names)
 
 
 def _refused_headers(compiled: CompiledPolicy, names: tuple[str, ...]) -> list[str]:

@@ -34,12 +34,15 @@ def merge_headers(
     out: list[tuple[str, str]] = []
     vary: str | None = None
     for item in app_headers:
-        name = item[0].lower()
-        if name.startswith("access-control-"):
-            continue  # a browser must never see the app's value next to ours
-        if name == "vary" and vary_token is not None:
-            vary = item[1] if vary is None else f"{vary}, {item[1]}"
-            continue
+        # Most names (Content-Type, Content-Length, ...) are ruled out by their first letter, without a
+        # lower-case copy; "" is "in" any string, so an empty name takes the full check.
+        if item[0][:1] in "AaVv":
+            name = item[0].lower()
+            if name.startswith("access-control-"):
+                continue  # a browser must never see the app's value next to ours
+            if name == "vary" and vary_token is not None:
+                vary = item[1] if vary is None else f"{vary}, {item[1]}"
+                continue
         out.append(item)
     out.extend(cors_headers)
     if vary_token is not None:

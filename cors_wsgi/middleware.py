@@ -28,6 +28,7 @@ from .debug import safe_repr
 from .decision import Decision, actual_headers, preflight
 from .errors import ConfigError, did_you_mean
 from .headers import merge_headers
+from .memo import MAX_KEY_LENGTH
 from .policy import CompiledPolicy, CORSPolicy
 from .rules import Rules
 
@@ -43,9 +44,6 @@ REFUSED_BODY = b"CORS preflight refused\n"
 # Browsers repeat a handful of (origin, method, headers) combinations, so answers are memoised per policy.
 # Only short values are keys and a full memo starts afresh (as the ACRH memo does): a stream of unique or
 # huge values costs the full decision, which is bounded on its own, and never memory.
-ACTUAL_MEMO_SIZE = 1024
-PREFLIGHT_MEMO_SIZE = 512
-MAX_MEMO_KEY_LENGTH = 320
 
 
 def _compile(policy_or_rules: CORSPolicy | RuleList) -> CompiledPolicy | Rules:
@@ -109,31 +107,18 @@ class CORSMiddleware:
             cached = None if memo is None else memo.get(origin)
             if cached is None:
                 cors = actual_headers(compiled, origin, environ)
-                if memo is not None and len(origin) <= MAX_MEMO_KEY_LENGTH:
-                    if len(memo) >= ACTUAL_MEMO_SIZE:
-                        memo.clear()
-                    memo[origin] = cors
+                if memo is not None and len(origin) <= MAX_KEY_LENGTH:
+                    memo.remember(origin, cors)
             else:
                 cors = cached
         vary = compiled.vary_actual
-        vary_header = compiled.vary_actual_header
         if self.debug:
             self._log_actual(environ, origin, cors)
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
         ) -> Callable[[bytes], object]:
-            merged = None
-            if type(headers) is list:
-                # Fast path with merge_headers' result: when no name can be Access-Control-* or Vary
-                # (told by its first letter), there is nothing to strip or merge, only ours to append.
-                for item in headers:
-                    if item[0][:1] in "AaVv":
-                        break
-                else:
-                    merged = [*headers, *cors, *vary_header]
-            if merged is None:
-                merged = merge_headers(headers, cors, vary)
+            merged = merge_headers(headers, cors, vary)
             if exc_info is None:
                 return start_response(status, merged)
             return start_response(status, merged, exc_info)
@@ -178,10 +163,8 @@ class CORSMiddleware:
             if self.debug:
                 body = ("CORS preflight refused:\n" + "".join(f"- {r}\n" for r in decision.reasons)).encode()
             headers += [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
-        if memo is not None and all(len(value or "") <= MAX_MEMO_KEY_LENGTH for value in key):
-            if len(memo) >= PREFLIGHT_MEMO_SIZE:
-                memo.clear()
-            memo[key] = (status, tuple(headers), body)
+        if memo is not None and all(len(value or "") <= MAX_KEY_LENGTH for value in key):
+            memo.remember(key, (status, tuple(headers), body))
         start_response(status, headers)
         return [body] if body else []
 

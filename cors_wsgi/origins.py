@@ -29,7 +29,6 @@ OriginFunc = Callable[[str, Mapping[str, Any]], bool]
 
 # scheme (10) + "://" + a 253-character host + ":65535", with room for long custom schemes.
 MAX_ORIGIN_LENGTH = 320
-ORIGIN_MEMO_SIZE = 1024
 DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
 _SCHEME_START = frozenset("abcdefghijklmnopqrstuvwxyz")
@@ -223,7 +222,7 @@ class OriginMatcher:
     request's host, so neither depends on how many origins are configured.
     """
 
-    __slots__ = ("exact", "func", "memo", "regex", "wildcards")
+    __slots__ = ("exact", "func", "regex", "wildcards")
 
     def __init__(
         self,
@@ -243,49 +242,26 @@ class OriginMatcher:
         self.wildcards = frozenset(wildcards)
         self.regex = regex
         self.func = func
-        self.memo: dict[str, bool] = {}
 
     def matches(self, origin: str, environ: Mapping[str, Any] | None = None) -> bool:
         if origin in self.exact:
             return True
         if len(origin) > MAX_ORIGIN_LENGTH:
             return False
-        if self.func is None:
-            if not (self.wildcards or self.regex):
-                return False
-            # Without a user function the answer depends on the origin alone: remember it. The memo holds
-            # at most ORIGIN_MEMO_SIZE short strings and starts afresh when full, so a stream of fresh
-            # origins costs the (bounded) check itself, never memory.
-            try:
-                return self.memo[origin]
-            except KeyError:
-                pass
-            answer = self._matches_pattern(origin)
-            if len(self.memo) >= ORIGIN_MEMO_SIZE:
-                self.memo.clear()
-            self.memo[origin] = answer
-            return answer
         if self.wildcards and self._matches_wildcard(origin):
             return True
-        if parse_serialized_origin(origin) is None:
+        if (self.regex is None and self.func is None) or parse_serialized_origin(origin) is None:
             return False
         if self.regex is not None and self.regex.fullmatch(origin):
             return True
+        if self.func is None:
+            return False
         try:
             return bool(self.func(origin, environ if environ is not None else {}))
         except Exception:
             # A bug in the user's function must not turn a hostile request into a 500: refuse instead.
             logger.exception("allow_origin_func raised for origin %s; refusing it", safe_repr(origin))
             return False
-
-    def _matches_pattern(self, origin: str) -> bool:
-        if self.wildcards and self._matches_wildcard(origin):
-            return True
-        return (
-            self.regex is not None
-            and parse_serialized_origin(origin) is not None
-            and self.regex.fullmatch(origin) is not None
-        )
 
     def _matches_wildcard(self, origin: str) -> bool:
         # A cheap split finds a candidate pattern (one set lookup per label of the host); only a candidate

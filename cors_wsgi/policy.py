@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
+from .memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
 from .origins import OriginFunc, OriginMatcher, normalize_config_origin
 
 # RFC 9110 "token": what a method or a header field name may be made of.
@@ -179,7 +180,6 @@ class CompiledPolicy:
     """The request-independent parts of a policy, computed once: sets and ready header values."""
 
     __slots__ = (
-        "acrh_memo",
         "actual_headers",
         "actual_memo",
         "allowed_headers",
@@ -197,7 +197,6 @@ class CompiledPolicy:
         "private_network",
         "refusal_note",
         "vary_actual",
-        "vary_actual_header",
     )
 
     def __init__(self, policy: CORSPolicy, regex: re.Pattern[str] | None) -> None:
@@ -217,19 +216,16 @@ class CompiledPolicy:
             ("Access-Control-Request-Private-Network",) if policy.allow_private_network else ()
         )
         self.preflight_vary_header = ", ".join(self.preflight_vary)
-        self.acrh_memo: dict[str, str | None] = {}  # Access-Control-Request-Headers -> Allow-Headers
         # When the answer does not depend on the Origin there is nothing for a cache to vary on.
         self.vary_actual = None if self.any_origin else "Origin"
-        self.vary_actual_header: tuple[tuple[str, str], ...] = (
-            () if self.vary_actual is None else (("Vary", self.vary_actual),)
-        )
         # Answers the middleware reuses (see middleware.py). They depend on request header values alone,
         # never on the environ, unless a user function decides about origins: then nothing is memoised.
-        self.actual_memo: dict[str, tuple[tuple[str, str], ...]] | None = (
-            None if policy.allow_origin_func is not None else {}
+        memoise = policy.allow_origin_func is None
+        self.actual_memo: Memo[str, tuple[tuple[str, str], ...]] | None = (
+            Memo(ACTUAL_MEMO_SIZE) if memoise else None
         )
-        self.preflight_memo: dict[tuple[str, str, str | None, str | None], Any] | None = (
-            None if policy.allow_origin_func is not None else {}
+        self.preflight_memo: Memo[tuple[str, str, str | None, str | None], Any] | None = (
+            Memo(PREFLIGHT_MEMO_SIZE) if memoise else None
         )
 
         actual: list[tuple[str, str]] = []

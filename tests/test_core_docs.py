@@ -15,6 +15,7 @@ MODULES = [
     "cors_wsgi.rules",
     "cors_wsgi.headers",
     "cors_wsgi.debug",
+    "cors_wsgi.memo",
 ]
 
 

@@ -12,7 +12,8 @@ import pytest
 from cors_wsgi import CORSMiddleware, CORSPolicy
 from cors_wsgi.decision import decide
 from cors_wsgi.headers import merge_headers
-from cors_wsgi.middleware import ACTUAL_MEMO_SIZE, MAX_MEMO_KEY_LENGTH, PREFLIGHT_MEMO_SIZE
+from cors_wsgi.memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE
+from cors_wsgi.memo import MAX_KEY_LENGTH as MAX_MEMO_KEY_LENGTH
 
 ALLOWED = "http://localhost:3000"
 Headers = list[tuple[str, str]]
