@@ -31,7 +31,7 @@ from .policy import CompiledPolicy, CORSPolicy
 class PathGlob:
     """A ``*`` glob matched without regular expressions, so no path can make it backtrack."""
 
-    __slots__ = ("_parts", "pattern")
+    __slots__ = ("_parts", "pattern", "prefix")
 
     def __init__(self, pattern: object, field: str = "rules") -> None:
         if not isinstance(pattern, str) or not pattern.startswith("/"):
@@ -41,6 +41,8 @@ class PathGlob:
         self.pattern = pattern
         # PEP 3333 hands paths over as bytes decoded as latin-1; compare like with like.
         self._parts = pattern.encode("utf-8").decode("latin-1").split("*")
+        # "/api/*", the common shape, is a plain prefix test.
+        self.prefix = self._parts[0] if len(self._parts) == 2 and not self._parts[1] else None
 
     def matches(self, path: str) -> bool:
         parts = self._parts
@@ -84,7 +86,8 @@ class Rules:
         if "/." in path and _has_dot_segment(path):
             return REFUSE_ALL
         for glob, policy in self.rules:
-            if glob.matches(path):
+            prefix = glob.prefix
+            if path.startswith(prefix) if prefix is not None else glob.matches(path):
                 return policy
         return None
 
