@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from invariants import POLICIES, check_response, fields_from_bytes
+from invariants import POLICIES, check_response, fields_from_bytes, run_fuzzer
 
 from cors_wsgi import CORSMiddleware
 
@@ -80,19 +80,5 @@ def test_one_input(data: bytes) -> None:
     check_response(case, method, origin, acrm, seen["status"], seen["headers"], app.called, APP_ACAO)
 
 
-def main() -> None:
-    import atheris  # type: ignore[import-untyped, import-not-found, unused-ignore]  # only the fuzz run needs it
-
-    args = list(sys.argv)
-    if not any(not a.startswith("-") for a in args[1:]):
-        here = os.path.dirname(os.path.abspath(__file__))
-        corpus = os.path.join(here, "corpus", "middleware")
-        os.makedirs(corpus, exist_ok=True)
-        args += [corpus, os.path.join(here, "seeds", "middleware")]
-    atheris.instrument_all()
-    atheris.Setup(args, test_one_input)
-    atheris.Fuzz()
-
-
 if __name__ == "__main__":
-    main()
+    run_fuzzer(test_one_input, "middleware")

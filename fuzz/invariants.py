@@ -12,7 +12,9 @@ depth on the same scheme and port, never ``base``; refused requests get no ``Acc
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -290,3 +292,18 @@ def check_response(
         assert "accept-encoding" in vary, "the application's Vary was replaced instead of merged"
     if case.policy.allow_origins != ("*",):
         assert "origin" in vary, "an answer that depends on Origin must say so to caches"
+
+
+def run_fuzzer(test_one_input: Callable[[bytes], None], name: str) -> None:
+    """atheris over ``test_one_input``, with fuzz/corpus/NAME and fuzz/seeds/NAME unless paths are given."""
+    import atheris  # type: ignore[import-untyped, import-not-found, unused-ignore]  # only the fuzz run needs it
+
+    args = list(sys.argv)
+    if not any(not a.startswith("-") for a in args[1:]):
+        here = os.path.dirname(os.path.abspath(__file__))
+        corpus = os.path.join(here, "corpus", name)
+        os.makedirs(corpus, exist_ok=True)
+        args += [corpus, os.path.join(here, "seeds", name)]
+    atheris.instrument_all()
+    atheris.Setup(args, test_one_input)
+    atheris.Fuzz()
