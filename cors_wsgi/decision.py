@@ -62,10 +62,6 @@ def parse_request_headers(value: str) -> tuple[str, ...] | None:
     return tuple(names)
 
 
-def origin_allowed(compiled: CompiledPolicy, origin: str, environ: Mapping[str, Any] | None) -> bool:
-    return origin in compiled.matcher.exact or compiled.matcher.matches(origin, environ)
-
-
 def actual_headers(
     compiled: CompiledPolicy, origin: str | None, environ: Mapping[str, Any] | None = None
 ) -> tuple[tuple[str, str], ...]:
@@ -74,7 +70,7 @@ def actual_headers(
         return compiled.any_origin_headers
     if origin is None:
         return ()
-    if origin in compiled.matcher.exact or compiled.matcher.matches(origin, environ):
+    if compiled.matcher.matches(origin, environ):
         return (("Access-Control-Allow-Origin", origin), *compiled.actual_headers)
     return ()
 
@@ -107,7 +103,7 @@ def preflight(
     if compiled.any_origin:
         allow_origin: str | None = "*"
     else:
-        allow_origin = origin if origin_allowed(compiled, origin, environ) else None
+        allow_origin = origin if compiled.matcher.matches(origin, environ) else None
     if compiled.any_method:
         method_ok = len(request_method) <= MAX_METHOD_LENGTH and is_token(request_method)
     else:
@@ -169,10 +165,6 @@ def _refusal_reasons(
     elif refused := _refused_headers(compiled, names):
         reasons.append(f"request header(s) not allowed: {', '.join(refused)}")
     return reasons
-
-
-def is_preflight(method: str, origin: str | None, request_method: str | None) -> bool:
-    return method == "OPTIONS" and origin is not None and request_method is not None
 
 
 def decide(
