@@ -31,7 +31,6 @@ validation as ``CORSPolicy(...)``.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import os
 import sys
@@ -39,38 +38,34 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, did_you_mean
-from .policy import CORSPolicy
-from .rules import PathGlob
+from .errors import Collector, ConfigError, did_you_mean
+from .policy import PEER_NAMES, POLICY_FIELDS, CORSPolicy
+from .rules import PathGlob, RuleList
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["ORIGINS_ENV", "RuleList", "config_from_mapping", "load_config"]
+__all__ = ["ORIGINS_ENV", "RuleList", "config_from_mapping", "load_config", "read_toml"]
 
 ORIGINS_ENV = "CORS_ALLOW_ORIGINS"
-# What CORSMiddleware(app, rules=...) takes: (path glob, policy) pairs in the order they are tried.
-RuleList = list[tuple[str, CORSPolicy]]
-
-# Names other CORS libraries use for the same settings: a "did you mean" that difflib cannot find.
-_PEER_NAMES = {
-    "origins": "allow_origins",
-    "allowed_origins": "allow_origins",
-    "cors_allowed_origins": "allow_origins",
-    "supports_credentials": "allow_credentials",
-    "methods": "allow_methods",
-    "headers": "allow_headers",
-    "exposed_headers": "expose_headers",
-    "pattern": "path",
-    "resource": "path",
-}
+_RULE_KEYS = ("path", *POLICY_FIELDS)
+# Names other CORS libraries give a rule's path.
+_PATH_NAMES = {"pattern": "path", "resource": "path", "resources": "path"}
 
 
-def _policy_fields() -> tuple[str, ...]:
-    # Read from the dataclass so a field added to CORSPolicy is settable here without touching this module.
-    return tuple(f.name for f in dataclasses.fields(CORSPolicy) if f.init)
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Parse a TOML file; any way it can be malformed is a ConfigError naming the file.
+
+    OSError (missing, unreadable) propagates: that is not a configuration mistake but a wrong path.
+    """
+    source = os.fspath(path)
+    raw = Path(source).read_bytes()
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise _error(source, "toml", f"not valid TOML: {exc}") from None
 
 
 def load_config(
@@ -81,15 +76,11 @@ def load_config(
 ) -> RuleList:
     """Read a TOML file of ``[[rule]]`` tables into ``[(path_pattern, CORSPolicy), ...]``.
 
-    ``environ`` defaults to ``os.environ``; it is only read for ``origins_env``.
+    ``environ`` defaults to ``os.environ``; it is only read for ``origins_env``. An
+    ``allow_origin_func = "module:attribute"`` is imported, running that module's code, as the app must.
     """
     source = os.fspath(path)
-    with Path(source).open("rb") as fh:
-        try:
-            data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise _error(source, "toml", f"not valid TOML: {exc}") from None
-    return config_from_mapping(data, source=source, environ=environ, origins_env=origins_env)
+    return config_from_mapping(read_toml(source), source=source, environ=environ, origins_env=origins_env)
 
 
 def config_from_mapping(
@@ -103,69 +94,103 @@ def config_from_mapping(
 
     The same shape as the TOML file; ``source`` names it in error messages. Inside a mapping
     ``allow_origin_func`` may be a callable as well as a ``"module:attribute"`` string, and ``max_age``
-    may be ``None``.
+    may be ``None``. Every mistake in every rule is reported at once, in one ConfigError.
     """
-    if not isinstance(data, Mapping):
-        raise _error(source, "rule", f"expected a table with a 'rule' array, got {_kind(data)}")
-    for key in data:
-        if key != "rule":
-            raise _error(source, str(key), f"unknown top-level key{_hint(str(key), ['rule'])}")
-    tables = data.get("rule")
-    if tables is None:
-        raise _error(
-            source, "rule", "no [[rule]] tables: nothing would be allowed (there is no allow-all default)"
-        )
-    if isinstance(tables, Mapping):
-        raise _error(source, "rule", "must be an array of tables: write [[rule]], not [rule]")
-    if not isinstance(tables, list) or not tables:
-        raise _error(source, "rule", f"must be a non-empty array of tables, got {_kind(tables)}")
-
+    tables = rule_tables(data, source)
     override = _origins_override(environ, origins_env)
-    fields = _policy_fields()
-    rules: RuleList = []
+    errors = Collector()
+    rules = []
     for index, table in enumerate(tables):
-        where = f"{source}: rule[{index}]"
-        if not isinstance(table, Mapping):
-            raise _error(where, "rule", f"expected a table, got {_kind(table)}")
-        rules.append(_rule(table, where, fields, override, origins_env))
+        with errors.check():
+            rules.append(build_rule(table, rule_location(source, index, table), override, origins_env))
+    errors.raise_if_any()
     return rules
 
 
-def _rule(
+def rule_tables(data: object, source: str) -> list[Mapping[str, Any]]:
+    """The ``[[rule]]`` tables of a file, or a ConfigError saying how the file's shape is wrong."""
+    if not isinstance(data, Mapping):
+        raise _error(source, "rule", f"expected a table with a 'rule' array, got {_kind(data)}")
+    errors = Collector()
+    for key in data:
+        if key != "rule":
+            errors.add(_error(source, str(key), "unknown top-level key", _hint(str(key), ["rule"])))
+    tables = data.get("rule")
+    if tables is None and not errors.errors:  # a misspelt 'rule' says enough
+        errors.add(
+            _error(
+                source, "rule", "no [[rule]] tables: nothing would be allowed (there is no allow-all default)"
+            )
+        )
+    elif tables is None:
+        pass
+    elif isinstance(tables, Mapping):
+        errors.add(_error(source, "rule", "must be an array of tables: write [[rule]], not [rule]"))
+    elif not isinstance(tables, list) or not tables:
+        errors.add(_error(source, "rule", f"must be a non-empty array of tables, got {_kind(tables)}"))
+    else:
+        for index, table in enumerate(tables):
+            if not isinstance(table, Mapping):
+                errors.add(
+                    _error(f"{source}: rule[{index}]", "rule", f"expected a table, got {_kind(table)}")
+                )
+    errors.raise_if_any()
+    return list(tables)  # type: ignore[arg-type]
+
+
+def rule_location(source: str, index: int, table: Mapping[str, Any]) -> str:
+    path = table.get("path")
+    where = f"{source}: rule[{index}]"
+    return f"{where} (path {path!r})" if isinstance(path, str) and path.startswith("/") else where
+
+
+def build_rule(
     table: Mapping[str, Any],
     where: str,
-    fields: tuple[str, ...],
-    override: list[str] | None,
-    origins_env: str | None,
+    override: list[str] | None = None,
+    origins_env: str | None = None,
 ) -> tuple[str, CORSPolicy]:
+    """One ``[[rule]]`` table as a (path, policy) pair; every mistake in it is one ConfigError."""
+    errors = Collector()
     path = table.get("path")
     if "path" not in table:
-        raise _error(where, "path", 'missing: every rule needs one (e.g. path = "/api/*")')
-    if not isinstance(path, str):
-        raise _error(where, "path", f"expected a string, got {_kind(path)}")
-    try:
-        PathGlob(path, field="path")  # checked here too, so the message can say which file and rule
-    except ConfigError as exc:
-        raise exc.located(where) from exc
-    where = f"{where} (path {path!r})"
+        errors.add(_error(where, "path", 'missing: every rule needs one (e.g. path = "/api/*")'))
+    elif not isinstance(path, str):
+        errors.add(_error(where, "path", f"expected a string, got {_kind(path)}", value=path))
+    else:
+        try:
+            PathGlob(path, field="path")
+        except ConfigError as exc:
+            errors.add(exc.located(where))
 
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         if key == "path":
             continue
-        if key not in fields:
-            raise _error(where, str(key), f"unknown key{_hint(str(key), ('path', *fields))}")
-        kwargs[key] = _convert(key, value, where)
+        if key not in POLICY_FIELDS:
+            errors.add(_error(where, str(key), "unknown key", _hint(str(key), list(_RULE_KEYS)), value=key))
+            continue
+        try:
+            kwargs[key] = _convert(key, value, where)
+        except ConfigError as exc:
+            errors.add(exc)
 
     from_env = ""
     if override is not None:
         kwargs["allow_origins"] = override
         from_env = f" (allow_origins came from the environment variable {origins_env})"
+    # The policy's own checks run on the keys whose shape is sound, so every mistake shows at once; a field
+    # already reported gets no second word (a missing allow_origins after a malformed one, say).
+    reported = {e.field for e in errors.errors}
     try:
-        policy = CORSPolicy(**kwargs)
+        policy = CORSPolicy(**{k: v for k, v in kwargs.items() if k not in reported})
     except ConfigError as exc:
-        raise exc.located(where, from_env if exc.field == "allow_origins" else "") from exc
-    return path, policy
+        for single in exc.errors:
+            if single.field not in reported:
+                errors.add(single.located(where, from_env if single.field == "allow_origins" else ""))
+        raise ConfigError.collect(errors.errors) from exc  # the policy's own error, kept for tracebacks
+    errors.raise_if_any()
+    return str(path), policy
 
 
 # What each field must look like in a TOML file: the shapes only. The values themselves are
@@ -178,11 +203,11 @@ def _convert(key: str, value: Any, where: str) -> Any:
     if key in _STR_LIST:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             hint = f"; did you mean [{value!r}]?" if isinstance(value, str) else ""
-            raise _error(where, key, f"expected an array of strings, got {_kind(value)}{hint}")
+            raise _error(where, key, f"expected an array of strings, got {_kind(value)}", hint, value=value)
         return value
     if key in _BOOLS:
         if not isinstance(value, bool):
-            raise _error(where, key, f"expected a boolean (true or false), got {_kind(value)}")
+            raise _error(where, key, f"expected a boolean (true or false), got {_kind(value)}", value=value)
         return value
     if key == "max_age":
         # TOML has no null, so `false` stands for "send no Access-Control-Max-Age".
@@ -190,12 +215,17 @@ def _convert(key: str, value: Any, where: str) -> Any:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise _error(
-                where, key, f"expected an integer number of seconds (or false for none), got {_kind(value)}"
+                where,
+                key,
+                f"expected an integer number of seconds (or false for none), got {_kind(value)}",
+                value=value,
             )
         return value
     if key == "allow_origin_regex":
         if not isinstance(value, str):
-            raise _error(where, key, f"expected a string (a regular expression), got {_kind(value)}")
+            raise _error(
+                where, key, f"expected a string (a regular expression), got {_kind(value)}", value=value
+            )
         return value
     if key == "allow_origin_func":
         return _import_callable(value, where, key)
@@ -206,16 +236,18 @@ def _import_callable(value: Any, where: str, key: str) -> Callable[..., Any]:
     if callable(value):
         return value  # type: ignore[no-any-return]
     if not isinstance(value, str) or value.count(":") != 1:
-        raise _error(where, key, f"expected 'module:attribute' naming a callable, got {_kind(value)}")
+        raise _error(
+            where, key, f"expected 'module:attribute' naming a callable, got {_kind(value)}", value=value
+        )
     module_name, _, attr = value.partition(":")
     try:
         target: Any = importlib.import_module(module_name)
         for part in attr.split("."):
             target = getattr(target, part)
     except (ImportError, AttributeError) as exc:
-        raise _error(where, key, f"cannot import {value!r}: {exc}") from None
+        raise _error(where, key, f"cannot import {value!r}: {exc}", value=value) from None
     if not callable(target):
-        raise _error(where, key, f"{value!r} is not callable")
+        raise _error(where, key, f"{value!r} is not callable", value=value)
     return target  # type: ignore[no-any-return]
 
 
@@ -232,13 +264,13 @@ def _origins_override(environ: Mapping[str, str] | None, name: str | None) -> li
     return origins
 
 
-def _error(where: str, field: str, message: str) -> ConfigError:
+def _error(where: str, field: str, message: str, hint: str = "", *, value: Any = None) -> ConfigError:
     """A ConfigError for ``field`` whose message starts with where it is: file, rule index and path."""
-    return ConfigError(field, message, where=where)
+    return ConfigError(field, message, value=value, hint=hint, where=where)
 
 
-def _hint(key: str, choices: tuple[str, ...] | list[str]) -> str:
-    peer = _PEER_NAMES.get(key.lower().replace("-", "_"))
+def _hint(key: str, choices: list[str]) -> str:
+    peer = PEER_NAMES.get(key.lower().replace("-", "_")) or _PATH_NAMES.get(key.lower())
     if peer in choices:
         return f"; did you mean {peer!r}?"
     return did_you_mean(key, choices)

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import NamedTuple
 
-DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+from .grammar import DEFAULT_PORTS, OriginParts, split_origin
+
 # A hint is only worth computing for something shaped like an origin; this also bounds difflib's cost.
 MAX_HINT_INPUT = 512
 # Below this similarity two hosts are unrelated, not a typo of each other.
@@ -70,27 +70,6 @@ def _truncate(text: str, limit: int, total: int) -> str:
     return text[: limit - len(marker)] + marker
 
 
-class _Parts(NamedTuple):
-    scheme: str
-    host: str
-    port: str
-    rest: str  # path, query or fragment: an origin has none
-
-
-def _split(origin: str) -> _Parts | None:
-    scheme, sep, after = origin.partition("://")
-    if not sep:
-        return None
-    cut = min((i for i in (after.find(c) for c in "/?#") if i >= 0), default=len(after))
-    hostport, rest = after[:cut], after[cut:]
-    if hostport.startswith("["):
-        end = hostport.find("]")
-        host, port = (hostport[: end + 1], hostport[end + 2 :]) if end >= 0 else (hostport, "")
-    else:
-        host, _, port = hostport.partition(":")
-    return _Parts(scheme, host, port, rest)
-
-
 def origin_hint(origin: str, configured: Iterable[str]) -> str | None:
     """Name the configured origin closest to ``origin`` and say what differs, if one is close.
 
@@ -100,7 +79,7 @@ def origin_hint(origin: str, configured: Iterable[str]) -> str | None:
     candidates = [c for c in configured if c not in ("*", "null")]
     if not candidates or not origin or len(origin) > MAX_HINT_INPUT:
         return None
-    parts = _split(origin)
+    parts = split_origin(origin)
     if parts is None:
         return _missing_scheme_hint(origin, candidates)
     best: tuple[int, float, str, list[str]] | None = None
@@ -126,9 +105,9 @@ def _missing_scheme_hint(origin: str, candidates: list[str]) -> str | None:
     return None
 
 
-def _compare(req: _Parts, candidate: str) -> tuple[list[str], float] | None:
+def _compare(req: OriginParts, candidate: str) -> tuple[list[str], float] | None:
     """What differs between a request origin and one configured origin, or ``None`` if unrelated."""
-    conf = _split(candidate)
+    conf = split_origin(candidate)
     if conf is None:
         return None
     host = req.host.lower().rstrip(".")
@@ -151,7 +130,7 @@ def _compare(req: _Parts, candidate: str) -> tuple[list[str], float] | None:
     return diffs, similarity
 
 
-def _host_diffs(req: _Parts, conf: _Parts, host: str) -> list[str] | None:
+def _host_diffs(req: OriginParts, conf: OriginParts, host: str) -> list[str] | None:
     diffs: list[str] = []
     if conf.host.startswith("*."):
         base = conf.host[2:]

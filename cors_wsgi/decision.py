@@ -1,4 +1,4 @@
-"""The CORS decision as a pure function: request values in, response headers out. No WSGI here.
+"""The CORS decision as a pure function: request values in, the complete answer out. No WSGI here.
 
     >>> from cors_wsgi import CORSPolicy
     >>> from cors_wsgi.decision import decide
@@ -7,86 +7,104 @@
     ...            request_headers="content-type")
     >>> d.status, d.headers[0]
     (204, ('Access-Control-Allow-Origin', 'http://localhost:3000'))
-    >>> decide(policy, "GET", "http://evil.test").headers
-    ()
+    >>> refused = decide(policy, "OPTIONS", "http://evil.test", request_method="GET")
+    >>> refused.status, refused.refusals[0].code, refused.body
+    (403, 'origin-not-allowed', b'CORS preflight refused\\n')
+    >>> decide(policy, "GET", "http://evil.test").response_headers([("Content-Type", "text/plain")])
+    [('Content-Type', 'text/plain'), ('Vary', 'Origin')]
 
-The WSGI adapter (``middleware.py``) calls ``actual_headers`` and ``preflight`` directly; ``decide`` puts
-both behind one call for tests, fuzzing and tools.
+A preflight's answer is whole: status, every header (``response_headers()``) and body; the application
+never sees the request. An actual request's answer is the Access-Control-* headers and the Vary tokens that
+go onto whatever the application responds (``response_headers(app_headers)``). The WSGI adapter
+(``middleware.py``) sends exactly this, remembering answers that depend on request header values alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, NamedTuple
 
-from .debug import origin_hint, safe_repr
-from .policy import CompiledPolicy, CORSPolicy, is_token
+from . import refusals as codes
+from .debug import origin_hint
+from .grammar import (
+    MAX_METHOD_LENGTH,
+    MAX_REQUEST_HEADER_NAMES,
+    MAX_REQUEST_HEADERS_LENGTH,
+    TCHARS,
+    is_token,
+)
+from .headers import merge_headers
+from .policy import PREFLIGHT_VARY, CompiledPolicy, CORSPolicy
+from .refusals import Refusal, describe, refused_body
 
-# Browsers send a short, sorted list; anything longer is a flood (rs/cors GHSA-mh55-gqvf-xfwm spent
-# 100+ ms on one ACRH full of commas), refused before any per-name work.
-MAX_REQUEST_HEADERS_LENGTH = 4096
-MAX_REQUEST_HEADER_NAMES = 100
-MAX_METHOD_LENGTH = 64
-
-ORIGIN_VARY = ("Origin",)
+REFUSED_BODY = b"CORS preflight refused\n"
+_REFUSED_CONTENT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
 
 
 class Decision(NamedTuple):
-    """What the middleware does with one request (a tuple: cheap to build on every preflight)."""
+    """The whole answer to one request (a tuple: cheap to build on every preflight)."""
 
     kind: Literal["preflight", "actual"]
     allowed: bool
     status: int | None  # preflight: 204 or 403; actual: None (the app decides)
     headers: tuple[tuple[str, str], ...]  # the Access-Control-* headers to send
     vary: tuple[str, ...]  # tokens to merge into Vary
-    reasons: tuple[str, ...] = ()  # why it was refused
+    body: bytes = b""  # preflight: what the middleware sends (403: a short text)
+    refusals: tuple[Refusal, ...] = ()  # why it was refused, as codes
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The refusals in English, for people."""
+        return tuple(describe(r) for r in self.refusals)
+
+    def response_headers(self, app_headers: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+        """Every header of the response: a preflight's own; else the app's with Access-Control-* replaced."""
+        tail = [*self.headers, ("Vary", ", ".join(self.vary))] if self.vary else list(self.headers)
+        if self.kind == "preflight":
+            if self.body:
+                tail += [_REFUSED_CONTENT_TYPE, ("Content-Length", str(len(self.body)))]
+            return tail
+        return merge_headers(app_headers, tail)
 
 
 def parse_request_headers(value: str) -> tuple[str, ...] | None:
     """Access-Control-Request-Headers as lower-case names in first-seen order; ``None`` if malformed.
 
-    Proxies may re-case, space or split the list, so names are trimmed and lower-cased and empty
-    elements skipped. Linear and bounded: the length is checked before anything is split.
+    Linear and bounded: the length is checked before anything is split, and every element, repeated or
+    empty, counts toward ``MAX_REQUEST_HEADER_NAMES``. What browsers send (``a,b,c``: lower case, no
+    spaces) takes a path made of a few C-level string operations; proxies may re-case, space or split the
+    list, so the general path trims and skips empty elements.
     """
-    if len(value) > MAX_REQUEST_HEADERS_LENGTH:
+    if len(value) > MAX_REQUEST_HEADERS_LENGTH or value.count(",") >= MAX_REQUEST_HEADER_NAMES:
         return None
+    if not value.isascii():
+        return None  # never a token; and str.lower() folds some non-ASCII letters (U+212A) into ASCII
+    lowered = value.lower()
+    parts = lowered.split(",")
+    if "" not in parts and TCHARS.issuperset(lowered.replace(",", "")):
+        return tuple(dict.fromkeys(parts))
     names: dict[str, None] = {}
-    for part in value.split(","):
+    for part in parts:
         name = part.strip(" \t")
         if not name:
             continue
-        # The token check comes first: str.lower() folds some non-ASCII letters (U+212A) into ASCII.
-        if not is_token(name) or len(names) >= MAX_REQUEST_HEADER_NAMES:
+        if not is_token(name):
             return None
-        names[name.lower()] = None
+        names[name] = None
     return tuple(names)
 
 
-def actual_headers(
-    compiled: CompiledPolicy, origin: str | None, environ: Mapping[str, Any] | None = None
-) -> tuple[tuple[str, str], ...]:
-    """The Access-Control-* headers an actual (non-preflight) response gets; empty when refused."""
-    if compiled.any_origin:
-        return compiled.any_origin_headers
-    if origin is None:
+def _refused_headers(compiled: CompiledPolicy, names: tuple[str, ...]) -> tuple[str, ...]:
+    if compiled.header_names.issuperset(names):
         return ()
-    if compiled.matcher.matches(origin, environ):
-        return (("Access-Control-Allow-Origin", origin), *compiled.actual_headers)
-    return ()
-
-
-def allow_headers_value(compiled: CompiledPolicy, request_headers: str) -> str | None:
-    """The Access-Control-Allow-Headers value granting ``request_headers``, or ``None`` to refuse."""
-    names = parse_request_headers(request_headers)
-    return None if names is None or _refused_headers(compiled, names) else ", ".join(names)
-
-
-def _refused_headers(compiled: CompiledPolicy, names: tuple[str, ...]) -> list[str]:
-    return [
-        name
-        for name in names
-        if name not in compiled.allowed_headers and (not compiled.any_header or name == "authorization")
-    ]
+    if compiled.any_header:
+        # Fetch: the wildcard never covers Authorization; it must be named.
+        return (
+            ("authorization",)
+            if "authorization" in names and "authorization" not in compiled.header_names
+            else ()
+        )
+    return tuple(name for name in names if name not in compiled.header_names)
 
 
 def preflight(
@@ -100,71 +118,71 @@ def preflight(
     explain: bool = False,
 ) -> Decision:
     """Answer a CORS preflight: 204 with the grant, or 403 with no Access-Control-Allow-* at all."""
+    refused: list[Refusal] = []
     if compiled.any_origin:
-        allow_origin: str | None = "*"
+        allow_origin = "*"
+    elif compiled.matcher.allows(origin, environ):
+        allow_origin = origin
     else:
-        allow_origin = origin if compiled.matcher.matches(origin, environ) else None
+        hint = origin_hint(origin, compiled.policy.allow_origins) if explain else None
+        refused.append(Refusal(codes.ORIGIN, origin, hint=hint))
     if compiled.any_method:
-        method_ok = len(request_method) <= MAX_METHOD_LENGTH and is_token(request_method)
-    else:
-        method_ok = request_method in compiled.allowed_methods
-    allow_headers = allow_headers_value(compiled, request_headers) if request_headers else ""
+        if len(request_method) > MAX_METHOD_LENGTH or not is_token(request_method):
+            refused.append(Refusal(codes.METHOD_SYNTAX, request_method))
+    elif request_method not in compiled.methods:
+        refused.append(Refusal(codes.METHOD, request_method, tuple(compiled.policy.allow_methods)))
+    names: tuple[str, ...] | None = ()
+    if request_headers:
+        names = parse_request_headers(request_headers)
+        if names is None:
+            refused.append(Refusal(codes.HEADERS_SYNTAX, request_headers))
+        elif not_allowed := _refused_headers(compiled, names):
+            refused.append(Refusal(codes.HEADERS, request_headers, not_allowed))
     private_network = request_private_network == "true"
-    if (
-        allow_origin is None
-        or not method_ok
-        or allow_headers is None
-        or (private_network and not compiled.private_network)
-    ):
-        reasons = _refusal_reasons(compiled, origin, allow_origin, method_ok, request_method, request_headers)
-        if private_network and not compiled.private_network:
-            reasons.append("private network access was requested but allow_private_network is off")
-        if explain and allow_origin is None:
-            hint = origin_hint(origin, compiled.policy.allow_origins)
-            if hint:
-                reasons[0] = f"{reasons[0]}; {hint}"
-        return Decision("preflight", False, 403, (), compiled.preflight_vary, tuple(reasons))
-    headers = [("Access-Control-Allow-Origin", allow_origin), *compiled.preflight_headers]
+    if private_network and not compiled.private_network:
+        refused.append(Refusal(codes.PRIVATE_NETWORK, request_private_network))
+    if refused:
+        return refuse_preflight(compiled.preflight_vary, tuple(refused), explain=explain)
+    headers = [("Access-Control-Allow-Origin", allow_origin), *compiled.preflight_grant]
     if compiled.any_method:
         # Echo rather than "*": with credentials a browser takes "*" literally.
         headers.append(("Access-Control-Allow-Methods", request_method))
-    if allow_headers:
-        headers.append(("Access-Control-Allow-Headers", allow_headers))
+    if names:
+        headers.append(("Access-Control-Allow-Headers", ", ".join(names)))
     if private_network:
         headers.append(("Access-Control-Allow-Private-Network", "true"))
     return Decision("preflight", True, 204, tuple(headers), compiled.preflight_vary)
 
 
-def _refusal_reasons(
+def refuse_preflight(vary: tuple[str, ...], refusals: tuple[Refusal, ...], *, explain: bool) -> Decision:
+    """403 with no Access-Control-* header; the body says why only when ``explain`` (debug mode)."""
+    body = refused_body(refusals) if explain else REFUSED_BODY
+    return Decision("preflight", False, 403, (), vary, body, refusals)
+
+
+def actual(
     compiled: CompiledPolicy,
-    origin: str,
-    allow_origin: str | None,
-    method_ok: bool,
-    request_method: str,
-    request_headers: str | None,
-) -> list[str]:
-    """Every reason a preflight is refused (the refused path may be slow; it is never the common one)."""
-    if compiled.refusal_note:
-        return [compiled.refusal_note]
-    reasons = []
-    if allow_origin is None:
-        reasons.append(f"origin {safe_repr(origin)} is not allowed")
-    if not method_ok and compiled.any_method:
-        reasons.append(f"requested method {safe_repr(request_method)} is not a valid method name")
-    elif not method_ok:
-        reasons.append(
-            f"method {safe_repr(request_method)} is not allowed "
-            f"(allowed: {', '.join(compiled.policy.allow_methods)}; methods are case-sensitive)"
-        )
-    names = parse_request_headers(request_headers) if request_headers else ()
-    if names is None:
-        reasons.append(
-            f"Access-Control-Request-Headers is malformed or longer than {MAX_REQUEST_HEADERS_LENGTH} "
-            f"characters / {MAX_REQUEST_HEADER_NAMES} names: {safe_repr(request_headers)}"
-        )
-    elif refused := _refused_headers(compiled, names):
-        reasons.append(f"request header(s) not allowed: {', '.join(refused)}")
-    return reasons
+    origin: str | None,
+    environ: Mapping[str, Any] | None = None,
+    *,
+    explain: bool = False,
+) -> Decision:
+    """The Access-Control-* headers an actual (non-preflight) response gets; none when refused."""
+    if compiled.any_origin:
+        return Decision("actual", True, None, compiled.any_origin_grant, ())
+    if origin is None:
+        return Decision("actual", False, None, (), compiled.actual_vary)
+    if compiled.matcher.allows(origin, environ):
+        headers = (("Access-Control-Allow-Origin", origin), *compiled.actual_grant)
+        return Decision("actual", True, None, headers, compiled.actual_vary)
+    hint = origin_hint(origin, compiled.policy.allow_origins) if explain else None
+    refusal = Refusal(codes.ORIGIN, origin, hint=hint)
+    return Decision("actual", False, None, (), compiled.actual_vary, refusals=(refusal,))
+
+
+def is_preflight(method: str | None, origin: str | None, request_method: str | None) -> bool:
+    """Fetch's definition: OPTIONS with both Origin and Access-Control-Request-Method."""
+    return method == "OPTIONS" and origin is not None and request_method is not None
 
 
 def decide(
@@ -178,7 +196,10 @@ def decide(
     *,
     explain: bool = False,
 ) -> Decision:
-    """Everything the middleware decides for one request, from the request's plain values."""
+    """Everything the middleware decides for one request, from the request's plain values.
+
+    ``explain`` (debug mode) adds near-miss hints to refused origins and reasons to a 403 body.
+    """
     compiled = policy.compiled if isinstance(policy, CORSPolicy) else policy
     if origin is not None and request_method is not None and method == "OPTIONS":
         return preflight(
@@ -190,11 +211,19 @@ def decide(
             environ,
             explain=explain,
         )
-    headers = actual_headers(compiled, origin, environ)
-    vary = () if compiled.any_origin else ORIGIN_VARY
-    reasons: tuple[str, ...] = ()
-    if origin is not None and not headers:
-        reason = f"origin {safe_repr(origin)} is not allowed"
-        hint = origin_hint(origin, compiled.policy.allow_origins) if explain else None
-        reasons = (f"{reason}; {hint}" if hint else reason,)
-    return Decision("actual", bool(headers), None, headers, vary, reasons)
+    return actual(compiled, origin, environ, explain=explain)
+
+
+# What a path with '.' or '..' segments gets (see rules.py): every preflight refused, and actual responses
+# carry no Access-Control-* but vary on Origin like any answer that depends on it.
+DOT_SEGMENT_VARY = ("Origin",)
+
+
+def refuse_path(
+    method: str, origin: str | None, request_method: str | None, *, explain: bool = False
+) -> Decision:
+    """The answer on a path no rule may grant (a dot segment): refusal whatever the request."""
+    if is_preflight(method, origin, request_method):
+        return refuse_preflight(PREFLIGHT_VARY, (Refusal(codes.DOT_SEGMENT, None),), explain=explain)
+    refusals = () if origin is None else (Refusal(codes.DOT_SEGMENT, None),)
+    return Decision("actual", False, None, (), DOT_SEGMENT_VARY, refusals=refusals)

@@ -2,7 +2,7 @@
 
     >>> merge_headers([("Content-Type", "application/json"), ("Vary", "Accept-Encoding"),
     ...                ("Access-Control-Allow-Origin", "*")],
-    ...               (("Access-Control-Allow-Origin", "http://localhost:3000"),), "Origin")
+    ...               [("Access-Control-Allow-Origin", "http://localhost:3000"), ("Vary", "Origin")])
     [('Content-Type', 'application/json'), ('Access-Control-Allow-Origin', 'http://localhost:3000'), \
 ('Vary', 'Accept-Encoding, Origin')]
 
@@ -12,39 +12,51 @@ never turned into a dict.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+# First letters of the names the middleware owns (Access-Control-*) or merges (Vary); "" for an empty name.
+OWNED_INITIALS = frozenset("AaVv") | {""}
 
 
-def merge_vary(existing: str | None, token: str) -> str:
-    """Add ``token`` to a Vary value unless it (or ``*``) is already there; never duplicate."""
+def merge_vary(existing: str | None, tokens: str) -> str:
+    """Add each of ``tokens`` (comma-separated) to a Vary value unless it, or ``*``, is already there."""
     if not existing:
-        return token
+        return tokens
     present = {part.strip().lower() for part in existing.split(",")}
-    if token.lower() in present or "*" in present:
+    if "*" in present:
         return existing
-    return f"{existing}, {token}"
+    missing = [t for t in tokens.split(", ") if t.lower() not in present]
+    return ", ".join([existing, *missing]) if missing else existing
+
+
+def needs_merge(app_headers: Iterable[tuple[str, str]]) -> bool:
+    """Whether any name may be Access-Control-* or Vary: most names are ruled out by their first letter."""
+    return any(name[:1] in OWNED_INITIALS for name, _ in app_headers)
 
 
 def merge_headers(
-    app_headers: Iterable[tuple[str, str]],
-    cors_headers: tuple[tuple[str, str], ...],
-    vary_token: str | None,
+    app_headers: Iterable[tuple[str, str]], tail: Sequence[tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """The app's headers without any Access-Control-*, plus ``cors_headers``, with ``vary_token`` in Vary."""
+    """The app's headers without any Access-Control-*, then ``tail``, its Vary merged with the app's.
+
+    ``tail`` is what the middleware adds: Access-Control-* headers and at most one Vary, last.
+    """
+    if not needs_merge(app_headers):
+        return [*app_headers, *tail]
+    vary_token = tail[-1][1] if tail and tail[-1][0] == "Vary" else None
     out: list[tuple[str, str]] = []
     vary: str | None = None
     for item in app_headers:
-        # Most names (Content-Type, Content-Length, ...) are ruled out by their first letter, without a
-        # lower-case copy; "" is "in" any string, so an empty name takes the full check.
-        if item[0][:1] in "AaVv":
-            name = item[0].lower()
-            if name.startswith("access-control-"):
-                continue  # a browser must never see the app's value next to ours
-            if name == "vary" and vary_token is not None:
-                vary = item[1] if vary is None else f"{vary}, {item[1]}"
-                continue
+        name = item[0].lower()
+        if name.startswith("access-control-"):
+            continue  # a browser must never see the app's value next to ours
+        if name == "vary" and vary_token is not None:
+            vary = item[1] if vary is None else f"{vary}, {item[1]}"
+            continue
         out.append(item)
-    out.extend(cors_headers)
-    if vary_token is not None:
-        out.append(("Vary", vary_token if vary is None else merge_vary(vary, vary_token)))
+    if vary_token is None:
+        out.extend(tail)
+    else:
+        out.extend(tail[:-1])
+        out.append(("Vary", merge_vary(vary, vary_token)))
     return out

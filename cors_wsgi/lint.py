@@ -23,29 +23,21 @@ instead of the first. Warnings are legal configurations that a security review w
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .config import ORIGINS_ENV, config_from_mapping
+from .config import ORIGINS_ENV, _origins_override, build_rule, read_toml, rule_location, rule_tables
 from .errors import ConfigError
+from .grammar import MAX_AGE_CAPS, is_loopback_host
 from .origins import public_suffix_list
 from .policy import CORSPolicy
 from .rules import PathGlob
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-CHROMIUM_MAX_AGE_CAP = 7200
-FIREFOX_MAX_AGE_CAP = 86400
-# A stand-in origin so a key can be validated on its own (CORSPolicy refuses a policy with no origin).
-_PLACEHOLDER_ORIGIN = "https://lint.invalid"
+CHROMIUM_MAX_AGE_CAP = MAX_AGE_CAPS["chromium"]
+FIREFOX_MAX_AGE_CAP = MAX_AGE_CAPS["firefox"]
 
 
 class LintUsageError(Exception):
@@ -96,15 +88,18 @@ def lint_file(path: str | os.PathLike[str], *, use_env: bool = False) -> list[Fi
     """Lint a TOML file. ``use_env`` applies CORS_ALLOW_ORIGINS the way the running app does."""
     source = os.fspath(path)
     try:
-        with open(source, "rb") as fh:
-            raw = fh.read()
+        data = read_toml(source)
     except OSError as exc:
         raise LintUsageError(f"cannot read {source}: {exc.strerror or exc}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return [Finding("error", "config-error", f"not valid TOML: {exc}")]
+    except ConfigError as exc:
+        return _errors(exc)
     return lint_mapping(data, source=source, environ=os.environ if use_env else None)
+
+
+def _errors(exc: ConfigError, rule: int | None = None, path: str | None = None) -> list[Finding]:
+    return [
+        Finding("error", "config-error", f"{e.field}: {e.message}{e.hint}", rule, path) for e in exc.errors
+    ]
 
 
 def lint_mapping(
@@ -113,36 +108,34 @@ def lint_mapping(
     """Lint the mapping ``config_from_mapping`` takes. ``environ`` set: apply CORS_ALLOW_ORIGINS from it."""
     origins_env = ORIGINS_ENV if environ is not None else None
     findings: list[Finding] = []
-    tables = data.get("rule") if isinstance(data, Mapping) else None
-    if not isinstance(tables, list) or not tables or not all(isinstance(t, Mapping) for t in tables):
-        # The shape of the file itself is wrong: the loader's message says how.
-        try:
-            config_from_mapping(data, source=source, environ=environ, origins_env=origins_env)
-        except ConfigError as exc:
-            return [Finding("error", "config-error", _strip_source(str(exc), source))]
-        return []  # pragma: no cover - the loader accepted a shape the checks above refuse
-    top_level = [k for k in data if k != "rule"]
-    if top_level:
-        try:
-            config_from_mapping(
-                {k: data[k] for k in top_level[:1]} | {"rule": tables}, source=source, origins_env=None
-            )
-        except ConfigError as exc:
-            findings.append(Finding("error", "config-error", _strip_source(str(exc), source)))
+    try:
+        tables = rule_tables(data, source)
+    except ConfigError as exc:
+        findings += _errors(exc)
+        tables = [t for t in _raw_tables(data) if isinstance(t, Mapping)]
+        if not tables or findings[0].message.startswith("rule:"):
+            return findings  # the shape of the file itself is wrong: nothing rule by rule to lint
+    try:
+        override = _origins_override(environ, origins_env)
+    except ConfigError as exc:
+        return findings + _errors(exc)
 
     built: list[tuple[int, str, CORSPolicy]] = []
     for index, table in enumerate(tables):
         path = table.get("path") if isinstance(table.get("path"), str) else None
-        errors, usable = _rule_errors(table, source, path, environ, origins_env)
-        findings += [Finding("error", "config-error", msg, index, path) for msg in errors]
-        if path is not None and usable is not None:
-            try:
-                [(_, policy)] = config_from_mapping(
-                    {"rule": [usable]}, source=source, environ=environ, origins_env=origins_env
-                )
-            except ConfigError:
-                continue  # only a combination of keys is wrong: nothing sound to warn about
-            built.append((index, path, policy))
+        where = rule_location(source, index, table)
+        try:
+            built.append((index, *build_rule(table, where, override, origins_env)))
+            continue
+        except ConfigError as exc:
+            findings += _errors(exc, index, path)
+            usable = _without_mistakes(table, exc)
+        if path is None or usable is None:
+            continue
+        try:
+            built.append((index, *build_rule(usable, where, override, origins_env)))
+        except ConfigError:
+            continue  # only a combination of keys is wrong: nothing sound to warn about
 
     for index, path, policy in built:
         findings += [Finding("warning", code, msg, index, path) for code, msg in _policy_warnings(policy)]
@@ -151,70 +144,23 @@ def lint_mapping(
     return findings
 
 
-def _strip_source(message: str, source: str) -> str:
-    return message.removeprefix(f"{source}: ")
+def _raw_tables(data: object) -> list[object]:
+    tables = data.get("rule") if isinstance(data, Mapping) else None
+    return tables if isinstance(tables, list) else []
 
 
-def _rule_errors(
-    table: Mapping[str, Any],
-    source: str,
-    path: str | None,
-    environ: Mapping[str, str] | None,
-    origins_env: str | None,
-) -> tuple[list[str], Mapping[str, Any] | None]:
-    """Every ConfigError this rule raises, and the rule without the faulty keys and origins (or None).
-
-    The whole rule is tried first, then each key alone (and each origin alone), so every mistake is
-    reported instead of the first; what is left is still linted for warnings.
-    """
-    prefixes = [f"{source}: rule[0] (path {path!r}): ", f"{source}: rule[0]: "]
-
-    def attempt(rule: Mapping[str, Any]) -> str | None:
-        try:
-            config_from_mapping({"rule": [rule]}, source=source, environ=environ, origins_env=origins_env)
-        except ConfigError as exc:
-            text = str(exc)
-            for prefix in prefixes:
-                if text.startswith(prefix):
-                    return text.removeprefix(prefix)
-            return text
-        return None
-
-    whole = attempt(table)
-    if whole is None:
-        return [], table
-    messages = [whole]
-    if path is None:
-        return messages, None  # without a valid path no key can be checked on its own
-    usable: dict[str, Any] = {"path": path}
-    origin_keys = ("allow_origins", "allow_origin_regex", "allow_origin_func")
-    for key, value in table.items():
-        if key == "path":
-            continue
-        alone: dict[str, Any] = {"path": path, key: value}
-        if key not in origin_keys:
-            alone["allow_origins"] = [_PLACEHOLDER_ORIGIN]
-        message = attempt(alone)
-        if message is None:
-            usable[key] = value
-            continue
-        if message not in messages and _PLACEHOLDER_ORIGIN not in message:
-            messages.append(message)
-        if key == "allow_origins" and isinstance(value, list):
-            good = [origin for origin in value if attempt({"path": path, key: [origin]}) is None]
-            if good:
-                usable[key] = good
-    return messages, usable
-
-
-def _is_local(host: str) -> bool:
-    """Loopback: traffic to it never leaves the machine, so plain http:// is not exposed."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _without_mistakes(table: Mapping[str, Any], exc: ConfigError) -> dict[str, Any] | None:
+    """The rule with every key a mistake was found in left out (for origins, only the faulty ones)."""
+    usable = dict(table)
+    for error in exc.errors:
+        if error.field == "path":
+            return None
+        value = usable.get(error.field)
+        if error.field == "allow_origins" and isinstance(value, list) and error.value in value:
+            usable[error.field] = [v for v in value if v != error.value]
+        else:
+            usable.pop(error.field, None)
+    return usable
 
 
 def _regex_syntax(pattern: str) -> Iterator[str]:
@@ -270,7 +216,7 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
         for origin in origins:
             parts = urlsplit(origin.replace("*.", "wildcard."))
             host = (parts.hostname or "").removeprefix("wildcard.")
-            if parts.scheme == "http" and not _is_local(host):
+            if parts.scheme == "http" and not is_loopback_host(host):
                 out.append(
                     (
                         "http-origin-with-credentials",

@@ -5,20 +5,23 @@
     (1, 2, 3)
     >>> sorted(memo)
     ['c']
+    >>> memo.remember("x" * 1000, 4), "x" * 1000 in memo
+    (4, False)
 
 When full it forgets everything and starts again: a stream of unique (hostile) values then costs the
 bounded computation each time, never memory, while the few values real browsers send come back at once.
-Keys longer than ``max_key_length`` are never stored.
+A key (a string, or a tuple of strings and ``None``) with a part longer than ``MAX_KEY_LENGTH`` is never
+stored. Only the WSGI adapter remembers answers; policies and decisions hold no state.
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-K = TypeVar("K")
+K = TypeVar("K", str, tuple[str | None, ...])
 V = TypeVar("V")
 
-# Longer than any serialized origin a browser sends (see origins.MAX_ORIGIN_LENGTH).
+# Longer than any serialized origin a browser sends (grammar.MAX_ORIGIN_LENGTH).
 MAX_KEY_LENGTH = 320
 ACTUAL_MEMO_SIZE = 1024  # origins
 PREFLIGHT_MEMO_SIZE = 512  # (origin, method, request headers, private network)
@@ -32,7 +35,15 @@ class Memo(dict[K, V]):
         self.size = size
 
     def remember(self, key: K, value: V) -> V:
-        if len(self) >= self.size:
-            self.clear()  # dict operations are atomic under the GIL: a racing reader just misses
-        self[key] = value
+        """Store ``value`` under ``key`` when the key is short enough; return ``value`` either way."""
+        if _fits(key):
+            if len(self) >= self.size:
+                self.clear()  # dict operations are atomic under the GIL: a racing reader just misses
+            self[key] = value
         return value
+
+
+def _fits(key: str | tuple[str | None, ...]) -> bool:
+    if isinstance(key, str):
+        return len(key) <= MAX_KEY_LENGTH
+    return all(part is None or len(part) <= MAX_KEY_LENGTH for part in key)

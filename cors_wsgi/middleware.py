@@ -12,44 +12,115 @@
 Preflights (OPTIONS with Origin and Access-Control-Request-Method) are answered here and never reach the
 application: 204 with the grant, or 403 with a short text/plain reason and no Access-Control-Allow-* header.
 On every other request on a covered path the application's response passes through with its
-Access-Control-* headers replaced by the policy's and ``Origin`` merged into Vary. Only ``start_response``
-is wrapped: the application's iterable is returned as it is, so streaming and ``close()`` keep working.
+Access-Control-* headers replaced by the policy's and the policy's Vary tokens merged in.
+
+This module is only the WSGI adapter: it classifies the request, asks ``decision.decide`` (through
+``preflight``/``actual``), and writes exactly the answer it got. It remembers answers that depend on request
+header values alone (``memo.Memo``, per policy); it remembers nothing in debug mode, which logs and
+explains every decision, nor for a policy with ``allow_origin_func``, whose answer depends on the environ.
+Only ``start_response`` is wrapped: the application's iterable is returned as it is, so streaming and
+``close()`` keep working.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .debug import safe_repr
-from .decision import Decision, actual_headers, preflight
-from .errors import ConfigError, did_you_mean
-from .headers import merge_headers
-from .memo import MAX_KEY_LENGTH
-from .policy import CompiledPolicy, CORSPolicy
-from .rules import Rules
+from .decision import Decision, actual, preflight, refuse_path
+from .errors import ConfigError
+from .headers import OWNED_INITIALS, merge_headers
+from .memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
+from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
+from .rules import DOT_SEGMENT, RuleList, Rules
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 ExcInfo: TypeAlias = "tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]"
-RuleList: TypeAlias = "Sequence[tuple[str, CORSPolicy]]"
+Headers = list[tuple[str, str]]
+# A preflight's whole answer, ready to write: status line, headers, body.
+Written = tuple[str, tuple[tuple[str, str], ...], tuple[bytes, ...]]
 
 logger = logging.getLogger("cors_wsgi")
 
-REFUSED_BODY = b"CORS preflight refused\n"
-# Browsers repeat a handful of (origin, method, headers) combinations, so answers are memoised per policy.
-# Only short values are keys and a full memo starts afresh (as the ACRH memo does): a stream of unique or
-# huge values costs the full decision, which is bounded on its own, and never memory.
+_STATUS_LINES = {204: "204 No Content", 403: "403 Forbidden"}
 
 
-def _compile(policy_or_rules: CORSPolicy | RuleList) -> CompiledPolicy | Rules:
-    if isinstance(policy_or_rules, CORSPolicy):
-        return policy_or_rules.compiled
-    return Rules(policy_or_rules)
+def _written(decision: Decision) -> Written:
+    status = _STATUS_LINES[decision.status or 403]
+    return status, tuple(decision.response_headers()), (decision.body,) if decision.body else ()
+
+
+def _tail(decision: Decision) -> Headers:
+    """What an actual response gets appended: the Access-Control-* headers, then Vary."""
+    return decision.response_headers(())
+
+
+class Route:
+    """One compiled policy as the adapter serves it: the policy and the answers it remembers."""
+
+    __slots__ = ("actual_tails", "compiled", "debug", "no_origin_tail", "preflights")
+
+    def __init__(self, compiled: CompiledPolicy, debug: bool) -> None:
+        self.compiled = compiled
+        self.debug = debug
+        # Debug mode logs and explains each request; a user function's answer depends on the environ.
+        # Either way these memos stay empty and every request is decided afresh.
+        self.actual_tails: Memo[str, Headers] = Memo(ACTUAL_MEMO_SIZE)
+        self.preflights: Memo[tuple[str | None, ...], Written] = Memo(PREFLIGHT_MEMO_SIZE)
+        self.no_origin_tail = _tail(actual(compiled, None))
+
+    @property
+    def memoises(self) -> bool:
+        return not self.debug and self.compiled.policy.allow_origin_func is None
+
+    def actual_tail(self, origin: str, environ: WSGIEnvironment) -> Headers:
+        decision = actual(self.compiled, origin, environ, explain=self.debug)
+        if self.debug:
+            _log_actual(environ, decision)
+            return _tail(decision)
+        tail = _tail(decision)
+        return self.actual_tails.remember(origin, tail) if self.memoises else tail
+
+    def preflight(self, key: tuple[str, str, str | None, str | None], environ: WSGIEnvironment) -> Written:
+        decision = preflight(self.compiled, *key, environ, explain=self.debug)
+        if self.debug:
+            _log_preflight(environ, decision)
+            return _written(decision)
+        written = _written(decision)
+        return self.preflights.remember(key, written) if self.memoises else written
+
+
+class RefusingRoute(Route):
+    """What a path with a dot segment gets (``rules.DOT_SEGMENT``): refusal, whatever the request."""
+
+    __slots__ = ()
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+        self.actual_tails = Memo(0)  # never filled: the answer is the same for every origin
+        self.preflights = Memo(0)
+        self.no_origin_tail = _tail(refuse_path("GET", None, None))
+
+    @property
+    def memoises(self) -> bool:
+        return False
+
+    def actual_tail(self, origin: str, environ: WSGIEnvironment) -> Headers:
+        decision = refuse_path(environ.get("REQUEST_METHOD", ""), origin, None, explain=self.debug)
+        if self.debug:
+            _log_actual(environ, decision)
+        return _tail(decision)
+
+    def preflight(self, key: tuple[str, str, str | None, str | None], environ: WSGIEnvironment) -> Written:
+        decision = refuse_path("OPTIONS", key[0], key[1], explain=self.debug)
+        if self.debug:
+            _log_preflight(environ, decision)
+        return _written(decision)
 
 
 class CORSMiddleware:
@@ -74,139 +145,103 @@ class CORSMiddleware:
                 f"such as allow_origins=[...] (got {', '.join(given) or 'none'})",
             )
         if policy is not None and not isinstance(policy, CORSPolicy):
-            raise ConfigError("policy", f"{policy!r} is not a CORSPolicy")
+            raise ConfigError("policy", f"{policy!r} is not a CORSPolicy", value=policy)
         self.app = app
         self.debug = bool(debug)
-        # One attribute holds the whole compiled configuration, so replacing it is atomic: a request reads
-        # it once and finishes with what it read.
-        self._config: CompiledPolicy | Rules = _compile(
-            _policy_from_keywords(policy_fields) if policy_fields else policy or rules or ()
+        # One attribute holds the whole configuration with its memos, so replacing it is atomic: a request
+        # reads it once and finishes with what it read, and never meets an answer of the old policy.
+        self._dot_segment = RefusingRoute(self.debug)
+        self._routing = self._route(
+            _policy_from_keywords(policy_fields) if policy_fields else policy or rules
         )
 
     def reconfigure(self, policy_or_rules: CORSPolicy | RuleList) -> None:
         """Swap in a new policy or rule list. It is validated first; on error the old one stays in force."""
-        self._config = _compile(policy_or_rules)
+        self._routing = self._route(policy_or_rules)
+
+    def _route(self, policy_or_rules: CORSPolicy | RuleList | None) -> Route | Rules[Route]:
+        debug = self.debug
+        if isinstance(policy_or_rules, CORSPolicy):
+            return Route(policy_or_rules.compiled, debug)
+        rules: Rules[CompiledPolicy] = Rules(policy_or_rules or ())
+        return rules.map(lambda compiled: Route(compiled, debug))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        config = self._config
-        if isinstance(config, Rules):
-            compiled = config.policy_for(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
-            if compiled is None:
-                return self.app(environ, start_response)
+        routing = self._routing
+        if isinstance(routing, Route):
+            route = routing
         else:
-            compiled = config
+            found = routing.lookup(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
+            if found is None:
+                return self.app(environ, start_response)
+            route = self._dot_segment if found is DOT_SEGMENT else found  # type: ignore[assignment]
         origin = environ.get("HTTP_ORIGIN")
         if origin is None:
-            cors = compiled.any_origin_headers if compiled.any_origin else ()
+            tail = route.no_origin_tail
+        elif environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            key = (
+                origin,
+                environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"],
+                environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+                environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+            )
+            written = route.preflights.get(key) or route.preflight(key, environ)
+            start_response(written[0], list(written[1]))
+            return written[2]
         else:
-            if environ.get("REQUEST_METHOD") == "OPTIONS":
-                request_method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
-                if request_method is not None:
-                    return self._preflight(compiled, environ, origin, request_method, start_response)
-            memo = compiled.actual_memo
-            cached = None if memo is None else memo.get(origin)
-            if cached is None:
-                cors = actual_headers(compiled, origin, environ)
-                if memo is not None and len(origin) <= MAX_KEY_LENGTH:
-                    memo.remember(origin, cors)
-            else:
-                cors = cached
-        vary = compiled.vary_actual
-        if self.debug:
-            self._log_actual(environ, origin, cors)
+            tail = route.actual_tails.get(origin) or route.actual_tail(origin, environ)
 
         def cors_start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+            status: str, headers: Headers, exc_info: ExcInfo | None = None
         ) -> Callable[[bytes], object]:
-            merged = merge_headers(headers, cors, vary)
+            # The common case inline (no Access-Control-* or Vary from the app: append), else the merge.
+            for name, _ in headers:
+                if name[:1] in OWNED_INITIALS:
+                    headers = merge_headers(headers, tail)
+                    break
+            else:
+                headers = [*headers, *tail]
             if exc_info is None:
-                return start_response(status, merged)
-            return start_response(status, merged, exc_info)
+                return start_response(status, headers)
+            return start_response(status, headers, exc_info)
 
         return self.app(environ, cors_start_response)
-
-    def _preflight(
-        self,
-        compiled: CompiledPolicy,
-        environ: WSGIEnvironment,
-        origin: str,
-        request_method: str,
-        start_response: StartResponse,
-    ) -> Iterable[bytes]:
-        request_headers = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
-        private_network = environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")
-        # Debug mode logs and explains every decision, so it never answers from the memo.
-        memo = None if self.debug else compiled.preflight_memo
-        key = (origin, request_method, request_headers, private_network)
-        if memo is not None:
-            cached = memo.get(key)
-            if cached is not None:
-                status, cached_headers, cached_body = cached
-                start_response(status, list(cached_headers))
-                return [cached_body] if cached_body else []
-        decision = preflight(
-            compiled,
-            origin,
-            request_method,
-            request_headers,
-            private_network,
-            environ,
-            explain=self.debug,
-        )
-        headers = [*decision.headers, ("Vary", compiled.preflight_vary_header)]
-        if self.debug:
-            self._log_preflight(environ, origin, request_method, decision)
-        if decision.allowed:
-            status, body = "204 No Content", b""
-        else:
-            status, body = "403 Forbidden", REFUSED_BODY
-            if self.debug:
-                body = ("CORS preflight refused:\n" + "".join(f"- {r}\n" for r in decision.reasons)).encode()
-            headers += [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
-        if memo is not None and all(len(value or "") <= MAX_KEY_LENGTH for value in key):
-            memo.remember(key, (status, tuple(headers), body))
-        start_response(status, headers)
-        return [body] if body else []
-
-    @staticmethod
-    def _log_preflight(environ: WSGIEnvironment, origin: str, method: str, decision: Decision) -> None:
-        logger.debug(
-            "preflight %s origin=%s method=%s headers=%s -> %s%s",
-            safe_repr(environ.get("PATH_INFO", "")),
-            safe_repr(origin),
-            safe_repr(method),
-            safe_repr(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")),
-            "allowed (204)" if decision.allowed else "refused (403): ",
-            "; ".join(decision.reasons),
-        )
-
-    @staticmethod
-    def _log_actual(environ: WSGIEnvironment, origin: str | None, cors: tuple[tuple[str, str], ...]) -> None:
-        if origin is None:
-            verdict = "no Origin: not a CORS request"
-        elif cors:
-            verdict = "allowed"
-        else:
-            verdict = "refused: origin not allowed, no Access-Control-* headers sent"
-        logger.debug(
-            "%s %s origin=%s -> %s",
-            safe_repr(environ.get("REQUEST_METHOD", "")),
-            safe_repr(environ.get("PATH_INFO", "")),
-            safe_repr(origin),
-            verdict,
-        )
 
     def __repr__(self) -> str:
         return f"<CORSMiddleware app={self.app!r} debug={self.debug}>"
 
 
-_POLICY_FIELDS = tuple(f.name for f in dataclasses.fields(CORSPolicy) if f.init)
+def _log_preflight(environ: WSGIEnvironment, decision: Decision) -> None:
+    logger.debug(
+        "preflight %s origin=%s method=%s headers=%s -> %s%s",
+        safe_repr(environ.get("PATH_INFO", "")),
+        safe_repr(environ.get("HTTP_ORIGIN")),
+        safe_repr(environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")),
+        safe_repr(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")),
+        "allowed (204)" if decision.allowed else "refused (403): ",
+        "; ".join(decision.reasons),
+    )
+
+
+def _log_actual(environ: WSGIEnvironment, decision: Decision) -> None:
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None:
+        verdict = "no Origin: not a CORS request"
+    elif decision.allowed:
+        verdict = "allowed"
+    else:
+        verdict = "refused: " + "; ".join(decision.reasons) + "; no Access-Control-* headers sent"
+    logger.debug(
+        "%s %s origin=%s -> %s",
+        safe_repr(environ.get("REQUEST_METHOD", "")),
+        safe_repr(environ.get("PATH_INFO", "")),
+        safe_repr(origin),
+        verdict,
+    )
 
 
 def _policy_from_keywords(fields: dict[str, Any]) -> CORSPolicy:
-    for name in fields:
-        if name not in _POLICY_FIELDS:
-            raise ConfigError(
-                name, f"unknown CORSMiddleware argument {name!r}{did_you_mean(name, _POLICY_FIELDS)}"
-            )
+    unknown = [name for name in fields if name not in POLICY_FIELDS]
+    if unknown:
+        raise ConfigError.collect([unknown_field(name, "CORSMiddleware argument") for name in unknown])
     return CORSPolicy(**fields)

@@ -3,7 +3,7 @@
     >>> normalize_config_origin("HTTPS://App.Example.com:443")
     'https://app.example.com'
     >>> matcher = OriginMatcher(["http://localhost:3000", "https://*.example.com"])
-    >>> matcher.matches("https://a.b.example.com"), matcher.matches("https://example.com")
+    >>> matcher.allows("https://a.b.example.com"), matcher.allows("https://example.com")
     (True, False)
 
 A browser sends the *serialized* origin of the page: ``scheme://host[:port]``, lower case, no default port,
@@ -22,160 +22,94 @@ from typing import Any, NamedTuple
 
 from .debug import safe_repr
 from .errors import ConfigError
+from .grammar import (
+    DEFAULT_PORTS,
+    MAX_ORIGIN_LENGTH,
+    is_hostname,
+    is_port_number,
+    is_scheme,
+    parse_serialized_origin,
+)
 
 logger = logging.getLogger("cors_wsgi")
 
 OriginFunc = Callable[[str, Mapping[str, Any]], bool]
 
-# scheme (10) + "://" + a 253-character host + ":65535", with room for long custom schemes.
-MAX_ORIGIN_LENGTH = 320
-DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
-
-_SCHEME_START = frozenset("abcdefghijklmnopqrstuvwxyz")
-_SCHEME_CHARS = _SCHEME_START | frozenset("0123456789+-.")
-_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
-_DIGITS = frozenset("0123456789")
-_IPV6_CHARS = frozenset("0123456789abcdef:.")
-
-
-class Origin(NamedTuple):
-    scheme: str
-    host: str
-    port: str  # "" for the scheme's default port
-
-
-def parse_serialized_origin(value: str) -> Origin | None:
-    """Split a request's Origin into its parts, or ``None`` when it is not a serialized origin.
-
-    Linear in ``len(value)`` and bounded: anything longer than ``MAX_ORIGIN_LENGTH`` is refused first.
-    ``null`` is not parsed here (it is only ever matched literally).
-    """
-    if len(value) > MAX_ORIGIN_LENGTH:
-        return None
-    scheme, sep, hostport = value.partition("://")
-    if not sep or not scheme or scheme[0] not in _SCHEME_START or not _SCHEME_CHARS.issuperset(scheme):
-        return None
-    if hostport.startswith("["):
-        end = hostport.find("]")
-        host, rest = hostport[: end + 1], hostport[end + 1 :]
-        if end < 0 or not _is_ipv6_literal(host):
-            return None
-        if not rest:
-            return Origin(scheme, host, "")
-        if rest[0] != ":":
-            return None
-        port = rest[1:]
-    else:
-        host, colon, port = hostport.partition(":")
-        if not _is_hostname(host) or (colon and not port):
-            return None
-    if port and not _is_port(port, scheme):
-        return None
-    return Origin(scheme, host, port)
-
-
-def _is_hostname(host: str) -> bool:
-    if not host or len(host) > 253 or not _HOST_CHARS.issuperset(host):
-        return False
-    # LDH labels (RFC 5890): 1-63 characters, no hyphen at either end. Written as substring tests (each
-    # one pass in C) because this runs on every request a wildcard, regex or function has to judge.
-    dotted = f".{host}."
-    if ".." in dotted or ".-" in dotted or "-." in dotted:
-        return False
-    return len(host) <= 63 or max(map(len, host.split("."))) <= 63
-
-
-def _is_ipv6_literal(host: str) -> bool:
-    inner = host[1:-1]
-    if not inner or not _IPV6_CHARS.issuperset(inner):
-        return False
-    try:
-        # A browser serializes IPv6 hosts in their compressed canonical form.
-        return ipaddress.IPv6Address(inner).compressed == inner
-    except ValueError:
-        return False
-
-
-def _is_port(port: str, scheme: str) -> bool:
-    # Browsers never serialize a default port or a leading zero.
-    return (
-        len(port) <= 5
-        and _DIGITS.issuperset(port)
-        and port[0] != "0"
-        and int(port) <= 65535
-        and DEFAULT_PORTS.get(scheme) != port
-    )
-
 
 def normalize_config_origin(value: object, field: str = "allow_origins") -> str:
     """Validate one configured exact origin and return it in the form browsers send it."""
     if not isinstance(value, str):
-        raise ConfigError(field, f"{value!r} is not a string")
+        raise ConfigError(field, f"{value!r} is not a string", value=value)
     if value == "null":
         return value
+
+    def error(message: str, suggestion: str | None = None) -> ConfigError:
+        hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+        return ConfigError(field, f"{value!r} {message}", value=value, hint=hint)
+
     text = value.strip()
     scheme, sep, rest = text.partition("://")
     if not sep:
         guess = "http" if text.startswith(("localhost", "127.", "[::1]")) else "https"
-        raise ConfigError(
-            field, f"{value!r} has no scheme; did you mean {guess + '://' + text.rstrip('/')!r}?"
-        )
+        raise error("has no scheme", guess + "://" + text.rstrip("/"))
     if not text.isascii():
         # Checked before lower-casing: str.lower() folds some non-ASCII letters (U+212A) into ASCII ones.
-        _reject_non_ascii(value, scheme, rest, field)
+        raise _non_ascii(value, scheme, rest, field)
     scheme = scheme.lower()
-    if not scheme or scheme[0] not in _SCHEME_START or not _SCHEME_CHARS.issuperset(scheme):
-        raise ConfigError(field, f"{value!r} has an invalid scheme {scheme!r}")
+    if not is_scheme(scheme):
+        raise error(f"has an invalid scheme {scheme!r}")
     for mark, what in (("/", "a path"), ("?", "a query"), ("#", "a fragment")):
         if mark in rest:
             head = rest.split("/")[0].split("?")[0].split("#")[0]
-            raise ConfigError(
-                field,
-                f"{value!r} has {what} (an Origin never has one); did you mean {scheme + '://' + head!r}?",
-            )
+            raise error(f"has {what} (an Origin never has one)", scheme + "://" + head)
     if "@" in rest:
-        raise ConfigError(field, f"{value!r} has user information (an Origin never has any)")
+        raise error("has user information (an Origin never has any)")
     host, port = _split_config_host(rest, value, field)
     if port:
-        if not _DIGITS.issuperset(port) or len(port) > 5 or not 0 < int(port) <= 65535:
-            raise ConfigError(field, f"{value!r} has an invalid port {port!r} (1-65535)")
+        if not is_port_number(port):
+            raise error(f"has an invalid port {port!r} (1-65535)")
         port = str(int(port))
         if DEFAULT_PORTS.get(scheme) == port:
             port = ""  # browsers omit the default port
     origin = f"{scheme}://{host}" + (f":{port}" if port else "")
     if text != value:
-        raise ConfigError(field, f"{value!r} has surrounding white space; did you mean {origin!r}?")
+        raise error("has surrounding white space", origin)
     return origin
 
 
-def _reject_non_ascii(value: str, scheme: str, rest: str, field: str) -> None:
+def _non_ascii(value: str, scheme: str, rest: str, field: str) -> ConfigError:
     host = rest.split("/")[0].split(":")[0]
     if scheme.isascii() and not host.isascii():
         try:
             suggestion = f"; did you mean {host.encode('idna').decode('ascii').lower()!r} for the host?"
         except UnicodeError:
             suggestion = ""
-        raise ConfigError(field, f"{value!r} has a non-ASCII host (browsers send the xn-- form){suggestion}")
-    raise ConfigError(field, f"{value!r} has non-ASCII characters (an Origin is ASCII)")
+        return ConfigError(
+            field,
+            f"{value!r} has a non-ASCII host (browsers send the xn-- form)",
+            value=value,
+            hint=suggestion,
+        )
+    return ConfigError(field, f"{value!r} has non-ASCII characters (an Origin is ASCII)", value=value)
 
 
 def _split_config_host(rest: str, value: str, field: str) -> tuple[str, str]:
     if rest.startswith("["):
         end = rest.find("]")
         if end < 0:
-            raise ConfigError(field, f"{value!r} has an unterminated IPv6 address")
+            raise ConfigError(field, f"{value!r} has an unterminated IPv6 address", value=value)
         try:
             host = "[" + ipaddress.IPv6Address(rest[1:end]).compressed + "]"
         except ValueError:
-            raise ConfigError(field, f"{value!r} has an invalid IPv6 address") from None
+            raise ConfigError(field, f"{value!r} has an invalid IPv6 address", value=value) from None
         after = rest[end + 1 :]
         if after and not after.startswith(":"):
-            raise ConfigError(field, f"{value!r} has text after the IPv6 address")
+            raise ConfigError(field, f"{value!r} has text after the IPv6 address", value=value)
         return host, after[1:]
     host, _, port = rest.partition(":")
     host = host.lower()
-    if not _is_hostname(host):
-        raise ConfigError(field, f"{value!r} has an invalid host {host!r}")
+    if not is_hostname(host):
+        raise ConfigError(field, f"{value!r} has an invalid host {host!r}", value=value)
     return host, port
 
 
@@ -194,16 +128,18 @@ def parse_wildcard(value: str, field: str = "allow_origins") -> WildcardPattern:
             field,
             f"{value!r} is not a valid wildcard pattern: the only form is 'scheme://*.domain[:port]' "
             "(use allow_origin_regex for anything else)",
+            value=value,
         )
     normalized = normalize_config_origin(f"{scheme}://{rest[2:]}", field)
     scheme, _, hostport = normalized.partition("://")
     base, _, port = hostport.partition(":")
     if base.startswith("[") or base.replace(".", "").isdigit():
-        raise ConfigError(field, f"{value!r}: an IP address has no subdomains")
+        raise ConfigError(field, f"{value!r}: an IP address has no subdomains", value=value)
     if public_suffix_list().is_public(base):
         raise ConfigError(
             field,
             f"{value!r} covers the whole public suffix {base!r}: anyone can register a domain under it",
+            value=value,
         )
     return WildcardPattern(scheme, base, port)
 
@@ -219,7 +155,8 @@ class OriginMatcher:
     """Decides whether a request's Origin is allowed, from exact origins, wildcards, a regex and a function.
 
     Exact origins are a set lookup whatever their number; wildcards are one set lookup per label of the
-    request's host, so neither depends on how many origins are configured.
+    request's host, so neither depends on how many origins are configured. Build it from values that
+    ``CORSPolicy`` has validated.
     """
 
     __slots__ = ("exact", "func", "regex", "wildcards")
@@ -243,12 +180,12 @@ class OriginMatcher:
         self.regex = regex
         self.func = func
 
-    def matches(self, origin: str, environ: Mapping[str, Any] | None = None) -> bool:
+    def allows(self, origin: str, environ: Mapping[str, Any] | None = None) -> bool:
         if origin in self.exact:
             return True
         if len(origin) > MAX_ORIGIN_LENGTH:
             return False
-        if self.wildcards and self._matches_wildcard(origin):
+        if self.wildcards and self._in_wildcard(origin):
             return True
         if (self.regex is None and self.func is None) or parse_serialized_origin(origin) is None:
             return False
@@ -263,7 +200,7 @@ class OriginMatcher:
             logger.exception("allow_origin_func raised for origin %s; refusing it", safe_repr(origin))
             return False
 
-    def _matches_wildcard(self, origin: str) -> bool:
+    def _in_wildcard(self, origin: str) -> bool:
         # A cheap split finds a candidate pattern (one set lookup per label of the host); only a candidate
         # pays for the full syntax check, so a refused origin costs a few lookups.
         scheme, _, hostport = origin.partition("://")

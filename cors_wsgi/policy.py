@@ -23,20 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConfigError
-from .memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
-from .origins import OriginFunc, OriginMatcher, normalize_config_origin
-
-# RFC 9110 "token": what a method or a header field name may be made of.
-TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-# Fetch upper-cases these six, and only these, when a page passes them in another case.
-NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
-# Chromium caps Access-Control-Max-Age at 7200 s, Firefox at 86400 s.
-BROWSER_MAX_AGE_CAP = 86400
-
-
-def is_token(value: str) -> bool:
-    return bool(value) and TCHARS.issuperset(value)
+from .errors import Collector, ConfigError, did_you_mean
+from .grammar import NORMALIZED_METHODS, is_token
+from .origins import OriginFunc, OriginMatcher, normalize_config_origin, parse_wildcard
 
 
 @dataclass(frozen=True)
@@ -59,48 +48,45 @@ class CORSPolicy:
     allow_private_network: bool = False
     compiled: CompiledPolicy = field(init=False, repr=False, compare=False)
 
+    def __new__(cls, *args: Any, **fields: Any) -> CORSPolicy:
+        # Runs before the generated __init__, so a misspelt keyword is a ConfigError, not a TypeError.
+        unknown = [name for name in fields if name not in POLICY_FIELDS]
+        if unknown:
+            raise ConfigError.collect([unknown_field(name, "CORSPolicy argument") for name in unknown])
+        return super().__new__(cls)
+
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__  # the dataclass is frozen; these run before anyone sees it
-        setattr_(self, "allow_origins", _origins(self.allow_origins))
-        setattr_(self, "allow_methods", _methods(self.allow_methods))
-        setattr_(self, "allow_headers", _names("allow_headers", self.allow_headers, lower=True))
-        setattr_(self, "expose_headers", _names("expose_headers", self.expose_headers, lower=False))
+        errors = Collector()
+        with errors.check():
+            setattr_(self, "allow_origins", _origins(self.allow_origins))
+        with errors.check():
+            setattr_(self, "allow_methods", _methods(self.allow_methods))
+        with errors.check():
+            setattr_(self, "allow_headers", _names("allow_headers", self.allow_headers, lower=True))
+        with errors.check():
+            setattr_(self, "expose_headers", _names("expose_headers", self.expose_headers, lower=False))
         for name in ("allow_credentials", "allow_private_network"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(name, f"{getattr(self, name)!r} is not a boolean (true or false)")
-        _check_max_age(self.max_age)
-        regex = _compile_regex(self.allow_origin_regex)
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                errors.add(ConfigError(name, f"{value!r} is not a boolean (true or false)", value=value))
+        with errors.check():
+            _check_max_age(self.max_age)
+        regex = None
+        with errors.check():
+            regex = _compile_regex(self.allow_origin_regex)
         if self.allow_origin_func is not None and not callable(self.allow_origin_func):
-            raise ConfigError("allow_origin_func", f"{self.allow_origin_func!r} is not callable")
-        if not self.allow_origins and regex is None and self.allow_origin_func is None:
-            raise ConfigError(
-                "allow_origins",
-                "no origin is allowed: list the origins that may read this resource "
-                "(e.g. allow_origins=['http://localhost:3000']); there is no allow-all default",
-            )
-        if "*" in self.allow_origins:
-            if len(self.allow_origins) > 1 or regex is not None or self.allow_origin_func is not None:
-                raise ConfigError(
-                    "allow_origins",
-                    f"'*' allows every origin and cannot be combined with others: {self.allow_origins!r}",
+            errors.add(
+                ConfigError(
+                    "allow_origin_func",
+                    f"{self.allow_origin_func!r} is not callable",
+                    value=self.allow_origin_func,
                 )
-            if self.allow_credentials:
-                raise ConfigError(
-                    "allow_origins",
-                    "'*' together with allow_credentials=True would let every site read responses "
-                    "with the user's cookies; list the trusted origins instead",
-                )
-        if self.allow_credentials and "null" in self.allow_origins:
-            raise ConfigError(
-                "allow_origins",
-                "'null' together with allow_credentials=True: any site can get the origin 'null' "
-                "(a sandboxed iframe, a data: URL), so this is as open as '*' with credentials",
             )
-        if self.allow_credentials and "*" in self.expose_headers:
-            raise ConfigError(
-                "expose_headers",
-                "'*' is a literal header name, not a wildcard, when allow_credentials=True; name the headers",
-            )
+        errors.raise_if_any()  # the combinations below need each field sound on its own
+        for problem in _combinations(self):
+            errors.add(problem)
+        errors.raise_if_any()
         setattr_(self, "compiled", CompiledPolicy(self, regex))
 
     def replace(self, **changes: Any) -> CORSPolicy:
@@ -108,10 +94,81 @@ class CORSPolicy:
         return dataclasses.replace(self, **changes)
 
 
+POLICY_FIELDS = tuple(f.name for f in dataclasses.fields(CORSPolicy) if f.init)
+# Names other CORS libraries use for the same settings: a "did you mean" that difflib cannot find.
+PEER_NAMES = {
+    "origins": "allow_origins",
+    "allowed_origins": "allow_origins",
+    "cors_allowed_origins": "allow_origins",
+    "supports_credentials": "allow_credentials",
+    "methods": "allow_methods",
+    "headers": "allow_headers",
+    "exposed_headers": "expose_headers",
+}
+
+
+def unknown_field(name: str, what: str, choices: Sequence[str] = POLICY_FIELDS) -> ConfigError:
+    """The error for a setting name that does not exist, with the closest real one."""
+    peer = PEER_NAMES.get(name.lower().replace("-", "_"))
+    hint = f"; did you mean {peer!r}?" if peer in choices else did_you_mean(name, choices)
+    return ConfigError(name, f"unknown {what} {name!r}", value=name, hint=hint)
+
+
+def _combinations(policy: CORSPolicy) -> list[ConfigError]:
+    """Mistakes in how sound fields are put together."""
+    out = []
+    origins = policy.allow_origins
+    has_regex, has_func = policy.allow_origin_regex is not None, policy.allow_origin_func is not None
+    if not origins and not has_regex and not has_func:
+        out.append(
+            ConfigError(
+                "allow_origins",
+                "no origin is allowed: list the origins that may read this resource "
+                "(e.g. allow_origins=['http://localhost:3000']); there is no allow-all default",
+                value=origins,
+            )
+        )
+    if "*" in origins and (len(origins) > 1 or has_regex or has_func):
+        out.append(
+            ConfigError(
+                "allow_origins",
+                f"'*' allows every origin and cannot be combined with others: {origins!r}",
+                value=origins,
+            )
+        )
+    elif "*" in origins and policy.allow_credentials:
+        out.append(
+            ConfigError(
+                "allow_origins",
+                "'*' together with allow_credentials=True would let every site read responses "
+                "with the user's cookies; list the trusted origins instead",
+                value=origins,
+            )
+        )
+    if policy.allow_credentials and "null" in origins:
+        out.append(
+            ConfigError(
+                "allow_origins",
+                "'null' together with allow_credentials=True: any site can get the origin 'null' "
+                "(a sandboxed iframe, a data: URL), so this is as open as '*' with credentials",
+                value="null",
+            )
+        )
+    if policy.allow_credentials and "*" in policy.expose_headers:
+        out.append(
+            ConfigError(
+                "expose_headers",
+                "'*' is a literal header name, not a wildcard, when allow_credentials=True; name the headers",
+                value="*",
+            )
+        )
+    return out
+
+
 def _as_list(field_name: str, value: object) -> list[Any]:
     if isinstance(value, str) or not isinstance(value, Sequence | frozenset | set):
         hint = f"; did you mean [{value!r}]?" if isinstance(value, str) else ""
-        raise ConfigError(field_name, f"{value!r} must be a list of strings{hint}")
+        raise ConfigError(field_name, f"{value!r} must be a list of strings", value=value, hint=hint)
     return list(value)
 
 
@@ -120,33 +177,49 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 
 
 def _origins(value: object) -> tuple[str, ...]:
+    errors = Collector()
     out = []
     for item in _as_list("allow_origins", value):
-        if item == "*" or (isinstance(item, str) and "*" in item):
-            out.append(item)  # "*" and wildcard patterns are checked where they are compiled
-        else:
-            out.append(normalize_config_origin(item))
+        with errors.check():
+            if item == "*":
+                out.append(item)
+            elif isinstance(item, str) and "*" in item:
+                parse_wildcard(item)  # validated here so every bad origin is reported with the others
+                out.append(item)
+            else:
+                out.append(normalize_config_origin(item))
+    errors.raise_if_any()
     return _unique(out)
 
 
 def _methods(value: object) -> tuple[str, ...]:
+    errors = Collector()
     out = []
     for item in _as_list("allow_methods", value):
         if not isinstance(item, str) or not is_token(item):
-            raise ConfigError("allow_methods", f"{item!r} is not a valid HTTP method name")
+            errors.add(ConfigError("allow_methods", f"{item!r} is not a valid HTTP method name", value=item))
+            continue
         upper = item.upper()
         out.append(upper if upper in NORMALIZED_METHODS else item)
     if "*" in out and len(out) > 1:
-        raise ConfigError("allow_methods", f"'*' allows every method and cannot be combined: {out!r}")
+        errors.add(
+            ConfigError(
+                "allow_methods", f"'*' allows every method and cannot be combined: {out!r}", value=out
+            )
+        )
+    errors.raise_if_any()
     return _unique(out)
 
 
 def _names(field_name: str, value: object, *, lower: bool) -> tuple[str, ...]:
+    errors = Collector()
     out = []
     for item in _as_list(field_name, value):
         if not isinstance(item, str) or not is_token(item):
-            raise ConfigError(field_name, f"{item!r} is not a valid header name")
+            errors.add(ConfigError(field_name, f"{item!r} is not a valid header name", value=item))
+            continue
         out.append(item.lower() if lower else item)
+    errors.raise_if_any()
     return _unique(out)
 
 
@@ -154,49 +227,49 @@ def _check_max_age(value: object) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError("max_age", f"{value!r} is not a whole number of seconds (or None)")
+        raise ConfigError("max_age", f"{value!r} is not a whole number of seconds (or None)", value=value)
     if value < 0:
-        raise ConfigError("max_age", f"{value!r} is negative")
+        raise ConfigError("max_age", f"{value!r} is negative", value=value)
 
 
 def _compile_regex(value: object) -> re.Pattern[str] | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError("allow_origin_regex", f"{value!r} is not a string")
+        raise ConfigError("allow_origin_regex", f"{value!r} is not a string", value=value)
     try:
         return re.compile(value)
     except re.error as exc:
         raise ConfigError(
-            "allow_origin_regex", f"{value!r} is not a valid regular expression: {exc}"
+            "allow_origin_regex", f"{value!r} is not a valid regular expression: {exc}", value=value
         ) from None
 
 
 # A preflight answer depends on these request headers, so a cache must key on them.
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+PRIVATE_NETWORK_VARY = ("Access-Control-Request-Private-Network",)
 
 
 class CompiledPolicy:
-    """The request-independent parts of a policy, computed once: sets and ready header values."""
+    """The request-independent parts of a policy, computed once: sets and ready header values.
+
+    A value like the policy it comes from: nothing here changes after construction.
+    """
 
     __slots__ = (
-        "actual_headers",
-        "actual_memo",
-        "allowed_headers",
-        "allowed_methods",
+        "actual_grant",
+        "actual_vary",
         "any_header",
         "any_method",
         "any_origin",
-        "any_origin_headers",
+        "any_origin_grant",
+        "header_names",
         "matcher",
+        "methods",
         "policy",
-        "preflight_headers",
-        "preflight_memo",
+        "preflight_grant",
         "preflight_vary",
-        "preflight_vary_header",
         "private_network",
-        "refusal_note",
-        "vary_actual",
     )
 
     def __init__(self, policy: CORSPolicy, regex: re.Pattern[str] | None) -> None:
@@ -206,40 +279,29 @@ class CompiledPolicy:
             () if self.any_origin else policy.allow_origins, regex, policy.allow_origin_func
         )
         self.any_method = policy.allow_methods == ("*",)
-        self.allowed_methods = frozenset(policy.allow_methods)
+        self.methods = frozenset(policy.allow_methods)
         self.any_header = "*" in policy.allow_headers
         # With "*", Authorization must still be named: Fetch never lets the wildcard cover it.
-        self.allowed_headers = frozenset(policy.allow_headers) - {"*"}
+        self.header_names = frozenset(policy.allow_headers) - {"*"}
         self.private_network = policy.allow_private_network
-        self.refusal_note: str | None = None  # set on internal policies that refuse for another reason
-        self.preflight_vary = PREFLIGHT_VARY + (
-            ("Access-Control-Request-Private-Network",) if policy.allow_private_network else ()
-        )
-        self.preflight_vary_header = ", ".join(self.preflight_vary)
-        # When the answer does not depend on the Origin there is nothing for a cache to vary on.
-        self.vary_actual = None if self.any_origin else "Origin"
-        # Answers the middleware reuses (see middleware.py). They depend on request header values alone,
-        # never on the environ, unless a user function decides about origins: then nothing is memoised.
-        memoise = policy.allow_origin_func is None
-        self.actual_memo: Memo[str, tuple[tuple[str, str], ...]] | None = (
-            Memo(ACTUAL_MEMO_SIZE) if memoise else None
-        )
-        self.preflight_memo: Memo[tuple[str, str, str | None, str | None], Any] | None = (
-            Memo(PREFLIGHT_MEMO_SIZE) if memoise else None
-        )
+        # Vary tokens. When the answer does not depend on the Origin there is nothing for a cache to vary on.
+        self.actual_vary: tuple[str, ...] = () if self.any_origin else ("Origin",)
+        self.preflight_vary = PREFLIGHT_VARY + (PRIVATE_NETWORK_VARY if self.private_network else ())
 
-        actual: list[tuple[str, str]] = []
+        # What an allowed actual response gets after Access-Control-Allow-Origin.
+        grant: list[tuple[str, str]] = []
         if policy.allow_credentials:
-            actual.append(("Access-Control-Allow-Credentials", "true"))
+            grant.append(("Access-Control-Allow-Credentials", "true"))
         if policy.expose_headers:
-            actual.append(("Access-Control-Expose-Headers", ", ".join(policy.expose_headers)))
-        self.actual_headers = tuple(actual)
-        self.any_origin_headers = (("Access-Control-Allow-Origin", "*"), *actual)
+            grant.append(("Access-Control-Expose-Headers", ", ".join(policy.expose_headers)))
+        self.actual_grant = tuple(grant)
+        self.any_origin_grant = (("Access-Control-Allow-Origin", "*"), *grant)
 
-        # Expose-Headers belongs on actual responses only.
-        preflight = [h for h in actual if h[0] != "Access-Control-Expose-Headers"]
+        # What an allowed preflight gets after Access-Control-Allow-Origin (Expose-Headers is for actual
+        # responses only); Allow-Methods/-Headers that echo the request are added per request.
+        preflight = [h for h in grant if h[0] != "Access-Control-Expose-Headers"]
         if not self.any_method:
             preflight.append(("Access-Control-Allow-Methods", ", ".join(policy.allow_methods)))
         if policy.max_age is not None:
             preflight.append(("Access-Control-Max-Age", str(policy.max_age)))
-        self.preflight_headers = tuple(preflight)
+        self.preflight_grant = tuple(preflight)

@@ -3,9 +3,11 @@
     >>> from cors_wsgi import CORSPolicy
     >>> rules = Rules([("/api/*", CORSPolicy(allow_origins=["http://localhost:3000"])),
     ...                ("/public/*", CORSPolicy(allow_origins=["*"]))])
-    >>> rules.policy_for("/public/logo.png").any_origin
+    >>> rules.lookup("/public/logo.png").any_origin
     True
-    >>> rules.policy_for("/PUBLIC/logo.png") is None
+    >>> rules.lookup("/PUBLIC/logo.png") is None
+    True
+    >>> rules.lookup("/public/../api/secret") is DOT_SEGMENT
     True
 
 A pattern is a path glob in which ``*`` matches any run of characters (``/`` included) and nothing else is
@@ -14,18 +16,36 @@ server already decoded it: nothing is unquoted a second time (CVE-2024-6844, CVE
 The first rule that matches, in the order given, wins (CVE-2024-6839: no reordering by "specificity").
 A path no rule matches is not touched: no CORS headers, and OPTIONS goes to the application.
 
-A path with a ``.`` or ``..`` segment gets no grant at all. Browsers resolve dot segments before sending,
-so such a path comes from an encoded slash (``/public/..%2Fapi/secret`` arrives as
-``/public/../api/secret``) or from a non-browser client; matched as it stands it would take ``/public/*``'s
-policy, while a proxy or router that resolves it serves ``/api/secret``.
+A path with a ``.`` or ``..`` segment is its own outcome, ``DOT_SEGMENT``, and gets no grant at all.
+Browsers resolve dot segments before sending, so such a path comes from an encoded slash
+(``/public/..%2Fapi/secret`` arrives as ``/public/../api/secret``) or from a non-browser client; matched as
+it stands it would take ``/public/*``'s policy, while a proxy or router that resolves it serves
+``/api/secret``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Final, Generic, TypeVar
 
-from .errors import ConfigError
-from .policy import CompiledPolicy, CORSPolicy
+from .errors import Collector, ConfigError
+from .policy import CORSPolicy
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+# What CORSMiddleware(app, rules=...) and load_config() take: (path glob, policy) pairs, tried in order.
+RuleList = Sequence[tuple[str, CORSPolicy]]
+
+
+class _DotSegment:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DOT_SEGMENT"
+
+
+DOT_SEGMENT: Final = _DotSegment()
 
 
 class PathGlob:
@@ -36,7 +56,9 @@ class PathGlob:
     def __init__(self, pattern: object, field: str = "rules") -> None:
         if not isinstance(pattern, str) or not pattern.startswith("/"):
             raise ConfigError(
-                field, f"path pattern {pattern!r} must be a string starting with '/' (e.g. '/api/*')"
+                field,
+                f"path pattern {pattern!r} must be a string starting with '/' (e.g. '/api/*')",
+                value=pattern,
             )
         self.pattern = pattern
         # PEP 3333 hands paths over as bytes decoded as latin-1; compare like with like.
@@ -65,41 +87,52 @@ class PathGlob:
         return f"PathGlob({self.pattern!r})"
 
 
-class Rules:
-    """An ordered list of (path glob, policy); the first match wins."""
+class Rules(Generic[T]):
+    """An ordered list of (path glob, target); the first match wins. Built from a ``RuleList``, the
+    targets are compiled policies; ``map`` gives the same globs other targets (the middleware's routes)."""
 
     __slots__ = ("rules",)
 
-    def __init__(self, rules: Sequence[tuple[str, CORSPolicy]]) -> None:
+    rules: tuple[tuple[PathGlob, T], ...]
+
+    def __init__(self, rules: RuleList) -> None:
         if isinstance(rules, str | bytes) or not isinstance(rules, Sequence) or not rules:
             raise ConfigError(
-                "rules", f"{rules!r} must be a non-empty list of (path pattern, CORSPolicy) pairs"
+                "rules",
+                f"{rules!r} must be a non-empty list of (path pattern, CORSPolicy) pairs",
+                value=rules,
             )
-        compiled: list[tuple[PathGlob, CompiledPolicy]] = []
+        errors = Collector()
+        compiled: list[tuple[PathGlob, Any]] = []
         for index, rule in enumerate(rules):
             if not (isinstance(rule, tuple | list) and len(rule) == 2 and isinstance(rule[1], CORSPolicy)):
-                raise ConfigError(f"rules[{index}]", f"{rule!r} is not a (path pattern, CORSPolicy) pair")
-            compiled.append((PathGlob(rule[0], f"rules[{index}]"), rule[1].compiled))
+                errors.add(
+                    ConfigError(
+                        f"rules[{index}]", f"{rule!r} is not a (path pattern, CORSPolicy) pair", value=rule
+                    )
+                )
+                continue
+            with errors.check():
+                compiled.append((PathGlob(rule[0], f"rules[{index}]"), rule[1].compiled))
+        errors.raise_if_any()
         self.rules = tuple(compiled)
 
-    def policy_for(self, path: str) -> CompiledPolicy | None:
+    def map(self, function: Callable[[T], U]) -> Rules[U]:
+        """The same globs, in the same order, each target passed through ``function``."""
+        mapped: Rules[U] = Rules.__new__(Rules)
+        mapped.rules = tuple((glob, function(target)) for glob, target in self.rules)
+        return mapped
+
+    def lookup(self, path: str) -> T | _DotSegment | None:
+        """The target of the first rule matching ``path``; ``DOT_SEGMENT``; or ``None`` (no rule)."""
         if "/." in path and _has_dot_segment(path):
-            return REFUSE_ALL
-        for glob, policy in self.rules:
+            return DOT_SEGMENT
+        for glob, target in self.rules:
             prefix = glob.prefix
             if path.startswith(prefix) if prefix is not None else glob.matches(path):
-                return policy
+                return target
         return None
 
 
 def _has_dot_segment(path: str) -> bool:
     return any(segment in (".", "..") for segment in path.split("/"))
-
-
-def _no_origin(origin: str, environ: object) -> bool:
-    return False
-
-
-# What a path with dot segments gets: every preflight refused, no Access-Control-* on any response.
-REFUSE_ALL = CORSPolicy(allow_origin_func=_no_origin, allow_methods=(), max_age=None).compiled
-REFUSE_ALL.refusal_note = "the path has a '.' or '..' segment: no rule grants CORS to such a path"

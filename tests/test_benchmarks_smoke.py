@@ -152,3 +152,34 @@ def test_readme_block_is_replaced_only_between_the_markers(tmp_path: Path) -> No
     assert text.startswith("# Title\n\n## Performance\n\n")
     assert text.endswith(f"{report.README_END}\n\n## Next\n")
     assert "benchmarks/results/results.png" in text
+
+
+def test_the_minimal_floor_answers_like_cors_wsgi() -> None:
+    """The instruction counts compare like with like: the floor grants and refuses what cors_wsgi does."""
+    from benchmarks import instructions
+
+    cfg = main_config()
+    floor, ours = instructions.minimal(cfg), instructions.cors_wsgi(cfg)
+    for kind in KINDS:
+        environ = request_environ(KINDS[kind], cfg)
+        got, want = Answer.of(floor, environ), Answer.of(ours, environ)
+        assert got.status == want.status, kind
+        assert got.acao == want.acao, kind
+
+
+def test_instruction_counts_come_from_callgrind() -> None:
+    """One tiny run under valgrind: counts exist for each subject, and a CORS layer costs more than none."""
+    import os
+    import shutil
+
+    from benchmarks import instructions
+
+    if shutil.which("valgrind") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("valgrind is missing: .ci/run installs it")
+        pytest.skip("valgrind is not installed (apt-get install valgrind)")
+    counts = instructions.count(requests=30, only=r"^get_allowed/(bare|minimal|cors_wsgi)$")
+    assert set(counts) == {"get_allowed/bare", "get_allowed/minimal", "get_allowed/cors_wsgi"}
+    assert 0 < counts["get_allowed/bare"] < counts["get_allowed/minimal"]
+    assert counts["get_allowed/bare"] < counts["get_allowed/cors_wsgi"]
+    assert "GET, allowed origin" in instructions.table(counts)

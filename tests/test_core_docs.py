@@ -9,6 +9,8 @@ import pytest
 
 MODULES = [
     "cors_wsgi.errors",
+    "cors_wsgi.grammar",
+    "cors_wsgi.refusals",
     "cors_wsgi.origins",
     "cors_wsgi.policy",
     "cors_wsgi.decision",

@@ -135,7 +135,7 @@ def test_bad_config_is_refused_naming_field_and_value(
 def test_harmless_differences_are_normalized(configured: str, normalized: str) -> None:
     policy = CORSPolicy(allow_origins=[configured])
     if "*" in configured:
-        assert policy.compiled.matcher.matches(normalized.replace("*", "a"))
+        assert policy.compiled.matcher.allows(normalized.replace("*", "a"))
     else:
         assert policy.allow_origins == (normalized,)
 
@@ -170,14 +170,14 @@ def test_equal_policies_compare_equal_and_hash() -> None:
 def test_wildcard_with_private_suffix_below_it_is_accepted() -> None:
     # example.co.uk is a registrable domain: its subdomains belong to one owner.
     policy = CORSPolicy(allow_origins=["https://*.example.co.uk"])
-    assert policy.compiled.matcher.matches("https://a.example.co.uk")
+    assert policy.compiled.matcher.allows("https://a.example.co.uk")
 
 
 def test_middleware_keywords_are_policy_fields() -> None:
     app = CORSMiddleware(_app, allow_origins=[LOCAL], allow_credentials=True)
-    compiled = app._config
-    assert not isinstance(compiled, Rules)
-    assert compiled.policy == CORSPolicy(allow_origins=[LOCAL], allow_credentials=True)
+    route = app._routing
+    assert not isinstance(route, Rules)
+    assert route.compiled.policy == CORSPolicy(allow_origins=[LOCAL], allow_credentials=True)
 
 
 @pytest.mark.parametrize(

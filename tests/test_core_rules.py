@@ -39,7 +39,7 @@ POLICY = CORSPolicy(allow_origins=["http://localhost:3000"])
 def test_path_glob(pattern: str, path: str, matches: bool) -> None:
     assert PathGlob(pattern).matches(path) is matches
     # Rules take a shortcut for "/prefix/*" globs: it must agree.
-    assert (Rules([(pattern, POLICY)]).policy_for(path) is not None) is matches
+    assert (Rules([(pattern, POLICY)]).lookup(path) is not None) is matches
 
 
 def test_many_stars_on_a_long_path_stay_linear() -> None:

@@ -9,6 +9,10 @@
 
 Pure functions of plain strings; every rule names the Fetch section it follows, so a reader can hold
 the code against https://fetch.spec.whatwg.org/.
+
+The checker models the browser's side and keeps its own token, method and origin rules on purpose, rather
+than importing the middleware's (``cors_wsgi.grammar``): it must be able to judge any server, and a bug in
+the server's grammar must not hide itself by being shared with the tool that checks it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,416 @@
+"""CPU instructions per request, counted by valgrind's callgrind over just the measured loop.
+
+    python -m benchmarks.instructions                 # the table, and results/instructions.md
+    python -m benchmarks.instructions --requests 500  # quicker, same ratios within a few percent
+
+Wall-clock on a shared machine drifts from run to run; an instruction count for the same interpreter, code
+and inputs does not. Every case runs in one process under ``valgrind --tool=callgrind
+--collect-atstart=no``: a tiny C library loaded with ctypes switches collection on just before a case's
+loop and off right after it (callgrind's client requests), and dumps the count under the case's name. The
+loop is the same for every subject, so subtracting the bare app's count leaves what a CORS layer adds.
+
+Ratios are against ``benchmarks.minimal.MinimalCORS``, the hand-written floor: for requests that reach
+the app, (layer - bare app) / (floor - bare app); for preflights, which never reach it, the whole cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.minimal import MinimalCORS
+from benchmarks.scenarios import (
+    CREDENTIALS,
+    HEADERS,
+    KINDS,
+    MAX_AGE,
+    METHODS,
+    Environ,
+    OriginConfig,
+    exact_config,
+    fresh_allowed_origin,
+    fresh_environs,
+    fresh_refused_origin,
+    main_config,
+    request_environ,
+    wildcard_config,
+)
+from benchmarks.subjects import bare_app, flask_app
+
+HERE = Path(__file__).resolve().parent
+WSGIApp = Callable[..., Iterable[bytes]]
+
+_REGION_C = r"""
+#include <valgrind/callgrind.h>
+void region_start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_TOGGLE_COLLECT; }
+void region_stop(const char *name) { CALLGRIND_TOGGLE_COLLECT; CALLGRIND_DUMP_STATS_AT(name); }
+"""
+
+TEN_HEADERS = tuple(f"x-h{i}" for i in range(10))
+# A configured regex shaped for catastrophic backtracking, and an Origin crafted against it (issue class:
+# ReDoS through configuration); only run where the policy accepts the pattern.
+BACKTRACKING_REGEX = r"https://(a|a)+\.example\.com"
+HOSTILE_ORIGIN = "https://" + "a" * 40 + ".example.org"
+SAFE_REWRITE = r"https://a+\.example\.com"
+
+
+# --- the subjects, each configured like the others --------------------------------------------------------
+
+
+def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    return None
+
+
+def cors_wsgi(cfg: OriginConfig, headers: tuple[str, ...] = HEADERS, app: WSGIApp = bare_app) -> WSGIApp:
+    from cors_wsgi import CORSMiddleware, CORSPolicy
+
+    policy = CORSPolicy(
+        allow_origins=[*cfg.exact, *cfg.wildcards],
+        allow_methods=list(METHODS),
+        allow_headers=list(headers),
+        allow_credentials=CREDENTIALS,
+        max_age=MAX_AGE,
+    )
+    return CORSMiddleware(app, policy)
+
+
+def minimal(cfg: OriginConfig, headers: tuple[str, ...] = HEADERS) -> WSGIApp:
+    return MinimalCORS(
+        bare_app,
+        exact=cfg.exact,
+        wildcards=cfg.wildcards,
+        methods=METHODS,
+        headers=headers,
+        credentials=CREDENTIALS,
+        max_age=MAX_AGE,
+    )
+
+
+def wsgicors(cfg: OriginConfig) -> WSGIApp:
+    from benchmarks.subjects import SUBJECTS
+
+    return SUBJECTS["wsgicors"].build(cfg)
+
+
+# --- the cases ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # "<scenario>/<subject>"
+    build: Callable[[], WSGIApp]
+    environs: Callable[[int], list[Environ]]  # n -> the environs of n requests (the same one, or fresh)
+
+
+def _same(environ: Environ) -> Callable[[int], list[Environ]]:
+    return lambda n: [environ] * n
+
+
+def _shuffled_headers(n: int) -> list[Environ]:
+    base = request_environ(KINDS["preflight_allowed"], main_config())
+    rng = random.Random(7)  # noqa: S311 - a repeatable order, not a secret
+    out = []
+    for _ in range(n):
+        names = list(TEN_HEADERS)
+        rng.shuffle(names)
+        env = base.copy()
+        env["HTTP_ACCESS_CONTROL_REQUEST_HEADERS"] = ",".join(names)
+        out.append(env)
+    return out
+
+
+def cases() -> list[Case]:
+    main = main_config()
+    out: list[Case] = []
+    for kind in ("get_allowed", "get_refused", "get_no_origin", "preflight_allowed", "preflight_refused"):
+        env = request_environ(KINDS[kind], main)
+        for subject, build in (
+            ("bare", lambda: bare_app),
+            ("minimal", lambda: minimal(main)),
+            ("cors_wsgi", lambda: cors_wsgi(main)),
+            ("wsgicors", lambda: wsgicors(main)),
+        ):
+            out.append(Case(f"{kind}/{subject}", build, _same(env)))
+    out += [
+        Case(
+            "preflight_10_headers_fresh_order/minimal", lambda: minimal(main, TEN_HEADERS), _shuffled_headers
+        ),
+        Case(
+            "preflight_10_headers_fresh_order/cors_wsgi",
+            lambda: cors_wsgi(main, TEN_HEADERS),
+            _shuffled_headers,
+        ),
+    ]
+    big, wild = exact_config(10_000), wildcard_config(100)
+    for label, cfg, make in (
+        ("fresh_origin_10000_exact", big, fresh_refused_origin),
+        ("fresh_origin_100_wildcards", wild, fresh_allowed_origin),
+    ):
+
+        def pool(n: int, cfg: OriginConfig = cfg, make: Any = make) -> list[Environ]:
+            return fresh_environs(KINDS["get_allowed"], cfg, n, make)
+
+        out += [
+            Case(f"{label}/bare", lambda: bare_app, pool),
+            Case(f"{label}/minimal", lambda cfg=cfg: minimal(cfg), pool),
+            Case(f"{label}/cors_wsgi", lambda cfg=cfg: cors_wsgi(cfg), pool),
+        ]
+    hostile_acrh = request_environ(
+        KINDS["preflight_allowed"], main, HTTP_ACCESS_CONTROL_REQUEST_HEADERS=",".join(["x"] * 2048)[:4095]
+    )
+    out.append(Case("hostile_acrh_2047_repeats/cors_wsgi", lambda: cors_wsgi(main), _same(hostile_acrh)))
+    out.append(Case("hostile_acrh_2047_repeats/minimal", lambda: minimal(main), _same(hostile_acrh)))
+    hostile_origin = request_environ(KINDS["get_allowed"], main, HTTP_ORIGIN=HOSTILE_ORIGIN)
+    # Where the pattern is accepted, one such request runs for hours under valgrind: nothing to count.
+    out.append(Case("hostile_origin_vs_backtracking_regex/cors_wsgi", _backtracking, _same(hostile_origin)))
+    for kind in ("get_allowed", "get_refused", "preflight_allowed"):
+        env = request_environ(KINDS[kind], main)
+        out += [
+            Case(f"flask_{kind}/flask", flask_app, _same(env)),
+            Case(f"flask_{kind}/flask_cors", _flask_cors, _same(env)),
+            Case(f"flask_{kind}/flask_cors_wsgi", _flask_cors_wsgi, _same(env)),
+        ]
+    return out
+
+
+def _backtracking() -> WSGIApp:
+    """The crafted Origin against the backtracking-prone regex where a policy accepts it; where it is
+    refused at construction, against the rewrite a user then writes (``a+`` for ``(a|a)+``)."""
+    from cors_wsgi import ConfigError, CORSMiddleware
+
+    try:
+        return CORSMiddleware(bare_app, allow_origin_regex=BACKTRACKING_REGEX)
+    except ConfigError:
+        return CORSMiddleware(bare_app, allow_origin_regex=SAFE_REWRITE)
+
+
+def _backtracking_is_refused() -> bool:
+    from cors_wsgi import ConfigError, CORSPolicy
+
+    try:
+        CORSPolicy(allow_origin_regex=BACKTRACKING_REGEX)
+    except ConfigError:
+        return True
+    return False
+
+
+def _flask_cors() -> WSGIApp:
+    from benchmarks.subjects import SUBJECTS
+
+    return SUBJECTS["flask_cors"].build(main_config())
+
+
+def _flask_cors_wsgi() -> WSGIApp:
+    from benchmarks.subjects import SUBJECTS
+
+    return SUBJECTS["flask_cors_wsgi"].build(main_config())
+
+
+# --- inside valgrind --------------------------------------------------------------------------------------
+
+
+def _run(app: WSGIApp, environs: list[Environ]) -> None:
+    sr = _start_response
+    for environ in environs:
+        body = app(environ, sr)
+        for _chunk in body:
+            pass
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+def inside(library: str, requests: int, flask_requests: int, only: str | None) -> None:
+    region = ctypes.CDLL(library)
+    region.region_stop.argtypes = [ctypes.c_char_p]
+    for case in cases():
+        if only and not re.search(only, case.name):
+            continue
+        if case.build is _backtracking and not _backtracking_is_refused():
+            continue
+        n = flask_requests if case.name.startswith("flask") else requests
+        app = case.build()
+        _run(app, case.environs(20))  # warm: imports, memos, caches
+        environs = case.environs(n)
+        region.region_start()
+        _run(app, environs)
+        region.region_stop(f"{case.name}@{n}".encode())
+
+
+# --- outside: run valgrind, read the dumps ----------------------------------------------------------------
+
+
+def build_region_library(directory: Path) -> Path:
+    source, library = directory / "region.c", directory / "libregion.so"
+    source.write_text(_REGION_C)
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise SystemExit("a C compiler (cc) is needed to build the callgrind region helper")
+    subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", str(library), str(source)], check=True)  # noqa: S603
+    return library
+
+
+def count(requests: int = 2000, flask_requests: int = 300, only: str | None = None) -> dict[str, float]:
+    """Instructions per request for every case, keyed ``scenario/subject``."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is needed: apt-get install valgrind")
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        library = build_region_library(directory)
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            f"--callgrind-out-file={directory}/cg.out",
+            sys.executable,
+            "-m",
+            "benchmarks.instructions",
+            "--inside",
+            str(library),
+            "--requests",
+            str(requests),
+            "--flask-requests",
+            str(flask_requests),
+        ]
+        if only:
+            command += ["--only", only]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        done = subprocess.run(command, cwd=HERE.parent, env=env, capture_output=True, text=True)  # noqa: S603
+        if done.returncode != 0:
+            raise SystemExit(f"the run under valgrind failed:\n{done.stderr[-3000:]}")
+        return parse_dumps(directory)
+
+
+def parse_dumps(directory: Path) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for dump in sorted(directory.glob("cg.out.*")):
+        text = dump.read_text(errors="replace")
+        trigger = re.search(r"^desc: Trigger: Client Request: (.+)$", text, re.MULTILINE)
+        total = re.search(r"^(?:totals|summary): (\d+)", text, re.MULTILINE)
+        if trigger is None or total is None:
+            continue
+        name, _, n = trigger.group(1).rpartition("@")
+        out[name] = int(total.group(1)) / int(n)
+    return out
+
+
+# --- the table ------------------------------------------------------------------------------------------
+
+# (scenario, label, target ratio against the floor, whether the cost is measured over the bare app)
+TARGETS: tuple[tuple[str, str, float, bool], ...] = (
+    ("get_allowed", "GET, allowed origin", 1.25, True),
+    ("get_refused", "GET, refused origin", 1.25, True),
+    ("get_no_origin", "GET, no Origin", 1.25, True),
+    ("preflight_allowed", "preflight, allowed", 1.25, False),
+    ("preflight_refused", "preflight, refused origin", 1.25, False),
+    (
+        "preflight_10_headers_fresh_order",
+        "preflight, 10 request headers in a new order (memo missed)",
+        3.0,
+        False,
+    ),
+    ("fresh_origin_10000_exact", "GET, fresh origin each request, 10,000 exact origins", 1.5, True),
+    ("fresh_origin_100_wildcards", "GET, fresh origin each request, 100 wildcard patterns", 1.5, True),
+)
+
+
+def _added(counts: dict[str, float], scenario: str, subject: str, over_bare: bool) -> float | None:
+    value = counts.get(f"{scenario}/{subject}")
+    if value is None:
+        return None
+    if scenario.startswith("preflight") or not over_bare:
+        return value
+    bare = counts.get(f"{scenario}/bare")
+    return None if bare is None else value - bare
+
+
+def table(counts: dict[str, float]) -> str:
+    lines = [
+        "| request | floor (minimal layer) | cors_wsgi | ratio | target | wsgicors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for scenario, label, target, over_bare in TARGETS:
+        floor = _added(counts, scenario, "minimal", over_bare)
+        ours = _added(counts, scenario, "cors_wsgi", over_bare)
+        peer = _added(counts, scenario, "wsgicors", over_bare)
+        if floor is None or ours is None:
+            continue
+        ratio = ours / floor
+        verdict = "met" if ratio <= target else "missed"
+        peer_text = f"{peer:,.0f}" if peer is not None else "-"
+        lines.append(
+            f"| {label} | {floor:,.0f} | {ours:,.0f} | {ratio:.2f}x | ≤ {target}x ({verdict}) | {peer_text} |"
+        )
+    lines += [
+        "",
+        "| under Flask | Flask alone | + flask-cors (added) | + cors_wsgi (added) | share |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for kind in ("get_allowed", "get_refused", "preflight_allowed"):
+        base = counts.get(f"flask_{kind}/flask")
+        fc = counts.get(f"flask_{kind}/flask_cors")
+        cw = counts.get(f"flask_{kind}/flask_cors_wsgi")
+        if base is None or fc is None or cw is None:
+            continue
+        added_fc = fc - base
+        added_cw = cw - base
+        share = f"1/{added_fc / added_cw:.0f}" if added_cw > 0 else "below zero: answered before Flask"
+        lines.append(f"| {kind} | {base:,.0f} | {added_fc:,.0f} | {added_cw:,.0f} | {share} |")
+    hostile = [
+        ("hostile_acrh_2047_repeats", "preflight, ACRH of 2,047 repeated names (4,095 chars)"),
+        (
+            "hostile_origin_vs_backtracking_regex",
+            f"GET, Origin {len(HOSTILE_ORIGIN)} chars vs {BACKTRACKING_REGEX!r}",
+        ),
+    ]
+    lines += ["", "| hostile request | cors_wsgi (whole request) | floor |", "|---|---:|---:|"]
+    for scenario, label in hostile:
+        ours = counts.get(f"{scenario}/cors_wsgi")
+        floor = counts.get(f"{scenario}/minimal")
+        if ours is None:
+            continue
+        lines.append(f"| {label} | {ours:,.0f} | {f'{floor:,.0f}' if floor else '-'} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.instructions", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--flask-requests", type=int, default=300)
+    parser.add_argument("--only", help="regex: run only the matching cases")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--inside", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.inside:
+        inside(args.inside, args.requests, args.flask_requests, args.only)
+        return 0
+    counts = count(args.requests, args.flask_requests, args.only)
+    text = table(counts)
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "instructions.json").write_text(json.dumps(counts, indent=2, sort_keys=True))
+    (args.out / "instructions.md").write_text(
+        "# Instructions per request (valgrind callgrind, measured region only)\n\n"
+        f"Python {sys.version.split()[0]}; {args.requests} requests per case ({args.flask_requests} under "
+        "Flask). Ratio: cors_wsgi / the hand-written minimal layer (`benchmarks/minimal.py`), "
+        "over the bare app for requests that reach it, whole cost for preflights.\n\n" + text + "\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
