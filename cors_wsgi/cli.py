@@ -44,6 +44,8 @@ examples:
 
 LINT_EPILOG = """\
 Errors are what cors_wsgi refuses to build (the app would not start); warnings are legal but risky.
+Lint runs no code from the file: an allow_origin_func = "module:attr" is checked to be well formed and its
+module findable, not imported, unless --import is given. Safe on untrusted files (pull requests).
 
 exit status:
   0  no errors (and, with --strict, no warnings)
@@ -170,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="apply CORS_ALLOW_ORIGINS from the environment, as the running app does",
     )
+    lint.add_argument(
+        "--import",
+        dest="import_functions",
+        action="store_true",
+        help="import allow_origin_func modules (runs their code); by default lint runs none",
+    )
     return parser
 
 
@@ -217,7 +225,7 @@ def run_lint(args: argparse.Namespace) -> int:
     from .lint import LintUsageError, exit_status, lint_file, render_findings
 
     try:
-        findings = lint_file(args.path, use_env=args.use_env)
+        findings = lint_file(args.path, use_env=args.use_env, import_functions=args.import_functions)
     except LintUsageError as exc:
         print(f"python -m cors_wsgi lint: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -32,6 +32,7 @@ validation as ``CORSPolicy(...)``.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -63,9 +64,17 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     source = os.fspath(path)
     raw = Path(source).read_bytes()
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _error(source, "toml", f"not UTF-8 text (byte {exc.start}): a TOML file is UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _error(source, "toml", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise _error(source, "toml", "nested too deeply (arrays or tables inside each other)") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits (sys.set_int_max_str_digits)
+        raise _error(source, "toml", f"a value cannot be read: {exc}") from None
 
 
 def load_config(
@@ -149,6 +158,8 @@ def build_rule(
     where: str,
     override: list[str] | None = None,
     origins_env: str | None = None,
+    *,
+    import_functions: bool = True,
 ) -> tuple[str, CORSPolicy]:
     """One ``[[rule]]`` table as a (path, policy) pair; every mistake in it is one ConfigError."""
     errors = Collector()
@@ -171,7 +182,7 @@ def build_rule(
             errors.add(_error(where, str(key), "unknown key", _hint(str(key), list(_RULE_KEYS)), value=key))
             continue
         try:
-            kwargs[key] = _convert(key, value, where)
+            kwargs[key] = _convert(key, value, where, import_functions)
         except ConfigError as exc:
             errors.add(exc)
 
@@ -196,10 +207,10 @@ def build_rule(
 # What each field must look like in a TOML file: the shapes only. The values themselves are
 # CORSPolicy's to validate, so a file and a constructor call can never disagree about them.
 _STR_LIST = ("allow_origins", "allow_methods", "allow_headers", "expose_headers")
-_BOOLS = ("allow_credentials", "allow_private_network")
+_BOOLS = ("allow_credentials", "allow_private_network", "tolerate_insecure_origins")
 
 
-def _convert(key: str, value: Any, where: str) -> Any:
+def _convert(key: str, value: Any, where: str, import_functions: bool = True) -> Any:
     if key in _STR_LIST:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             hint = f"; did you mean [{value!r}]?" if isinstance(value, str) else ""
@@ -228,7 +239,9 @@ def _convert(key: str, value: Any, where: str) -> Any:
             )
         return value
     if key == "allow_origin_func":
-        return _import_callable(value, where, key)
+        if import_functions or callable(value):
+            return _import_callable(value, where, key)
+        return _locate_callable(value, where, key)
     return value  # a CORSPolicy field this module has no shape for: CORSPolicy checks it
 
 
@@ -249,6 +262,37 @@ def _import_callable(value: Any, where: str, key: str) -> Callable[..., Any]:
     if not callable(target):
         raise _error(where, key, f"{value!r} is not callable", value=value)
     return target  # type: ignore[no-any-return]
+
+
+def _locate_callable(value: Any, where: str, key: str) -> Callable[..., Any]:
+    """Check a ``module:attribute`` reference without running any code: the module must be findable.
+
+    Only the import system's finders are asked (no package ``__init__`` runs); the attribute itself is not
+    looked at. A stand-in that refuses every origin takes the function's place in the policy.
+    """
+    if not isinstance(value, str) or value.count(":") != 1:
+        raise _error(
+            where, key, f"expected 'module:attribute' naming a callable, got {_kind(value)}", value=value
+        )
+    module_name, _, attr = value.partition(":")
+    parts = module_name.split(".")
+    if not all(part.isidentifier() for part in parts) or not all(a.isidentifier() for a in attr.split(".")):
+        raise _error(where, key, f"{value!r} is not a 'module:attribute' reference", value=value)
+    search: list[str] | None = None
+    for depth, part in enumerate(parts):
+        spec = importlib.machinery.PathFinder.find_spec(part, search)
+        if spec is None and depth == 0 and part in sys.builtin_module_names:
+            return _refuse_all
+        if spec is None:
+            raise _error(
+                where, key, f"cannot find module {'.'.join(parts[: depth + 1])!r} for {value!r}", value=value
+            )
+        search = list(spec.submodule_search_locations or [])
+    return _refuse_all
+
+
+def _refuse_all(origin: str, environ: Mapping[str, Any]) -> bool:
+    return False
 
 
 def _origins_override(environ: Mapping[str, str] | None, name: str | None) -> list[str] | None:

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Collector, ConfigError, did_you_mean
-from .grammar import NORMALIZED_METHODS, is_token
+from .grammar import NORMALIZED_METHODS, is_loopback_host, is_token, split_origin
 from .origins import OriginFunc, OriginMatcher, normalize_config_origin, parse_wildcard
+from .regexes import admits_arbitrary_origins, backtracking_construct
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class CORSPolicy:
     """
 
     allow_origins: Sequence[str] = ()
-    allow_origin_regex: str | None = None
+    allow_origin_regex: str | Sequence[str] | None = None
     allow_origin_func: OriginFunc | None = None
     allow_methods: Sequence[str] = ("GET",)
     allow_headers: Sequence[str] = ()
@@ -46,6 +47,7 @@ class CORSPolicy:
     allow_credentials: bool = False
     max_age: int | None = 600
     allow_private_network: bool = False
+    tolerate_insecure_origins: bool = False
     compiled: CompiledPolicy = field(init=False, repr=False, compare=False)
 
     def __new__(cls, *args: Any, **fields: Any) -> CORSPolicy:
@@ -66,7 +68,7 @@ class CORSPolicy:
             setattr_(self, "allow_headers", _names("allow_headers", self.allow_headers, lower=True))
         with errors.check():
             setattr_(self, "expose_headers", _names("expose_headers", self.expose_headers, lower=False))
-        for name in ("allow_credentials", "allow_private_network"):
+        for name in ("allow_credentials", "allow_private_network", "tolerate_insecure_origins"):
             value = getattr(self, name)
             if not isinstance(value, bool):
                 errors.add(ConfigError(name, f"{value!r} is not a boolean (true or false)", value=value))
@@ -75,6 +77,8 @@ class CORSPolicy:
         regex = None
         with errors.check():
             regex = _compile_regex(self.allow_origin_regex)
+            if not isinstance(self.allow_origin_regex, str | None):
+                setattr_(self, "allow_origin_regex", tuple(self.allow_origin_regex))
         if self.allow_origin_func is not None and not callable(self.allow_origin_func):
             errors.add(
                 ConfigError(
@@ -84,7 +88,7 @@ class CORSPolicy:
                 )
             )
         errors.raise_if_any()  # the combinations below need each field sound on its own
-        for problem in _combinations(self):
+        for problem in _combinations(self, regex):
             errors.add(problem)
         errors.raise_if_any()
         setattr_(self, "compiled", CompiledPolicy(self, regex))
@@ -114,9 +118,31 @@ def unknown_field(name: str, what: str, choices: Sequence[str] = POLICY_FIELDS) 
     return ConfigError(name, f"unknown {what} {name!r}", value=name, hint=hint)
 
 
-def _combinations(policy: CORSPolicy) -> list[ConfigError]:
+def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[ConfigError]:
     """Mistakes in how sound fields are put together."""
     out = []
+    if policy.allow_credentials and regex is not None and admits_arbitrary_origins(regex):
+        out.append(
+            ConfigError(
+                "allow_origin_regex",
+                f"{policy.allow_origin_regex!r} matches origins no policy lists (any host under .invalid): "
+                "with allow_credentials=True that is '*' with credentials, letting every site read responses "
+                "with the user's cookies; list the origins, or use a pattern such as 'https://*.example.com'",
+                value=policy.allow_origin_regex,
+            )
+        )
+    if policy.allow_credentials and not policy.tolerate_insecure_origins:
+        for origin in policy.allow_origins:
+            if origin.startswith("http://") and not is_loopback_host(_host_of(origin)):
+                out.append(
+                    ConfigError(
+                        "allow_origins",
+                        f"{origin!r} is plain http:// with allow_credentials=True: anyone who can tamper "
+                        "with that page's traffic can read credentialed responses; use https://, or set "
+                        "tolerate_insecure_origins=True to accept the risk",
+                        value=origin,
+                    )
+                )
     origins = policy.allow_origins
     has_regex, has_func = policy.allow_origin_regex is not None, policy.allow_origin_func is not None
     if not origins and not has_regex and not has_func:
@@ -233,16 +259,50 @@ def _check_max_age(value: object) -> None:
 
 
 def _compile_regex(value: object) -> re.Pattern[str] | None:
+    """One pattern, or several (each a full match), as one compiled regex; shapes that backtrack refused."""
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise ConfigError("allow_origin_regex", f"{value!r} is not a string", value=value)
-    try:
-        return re.compile(value)
-    except re.error as exc:
+    if not isinstance(value, str | list | tuple):
         raise ConfigError(
-            "allow_origin_regex", f"{value!r} is not a valid regular expression: {exc}", value=value
-        ) from None
+            "allow_origin_regex", f"{value!r} is not a string (or a list of strings)", value=value
+        )
+    patterns = [value] if isinstance(value, str) else list(value)
+    errors = Collector()
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            errors.add(ConfigError("allow_origin_regex", f"{pattern!r} is not a string", value=pattern))
+            continue
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as exc:
+            errors.add(
+                ConfigError(
+                    "allow_origin_regex",
+                    f"{pattern!r} is not a valid regular expression: {exc}",
+                    value=pattern,
+                )
+            )
+            continue
+        construct = backtracking_construct(pattern)
+        if construct is not None:
+            errors.add(
+                ConfigError(
+                    "allow_origin_regex",
+                    f"{pattern!r} has {construct}, which can make one crafted Origin cost seconds and freeze "
+                    "the worker; write it without nested or overlapping repeats, or use a wildcard pattern "
+                    "in allow_origins such as 'https://*.example.com'",
+                    value=pattern,
+                )
+            )
+    errors.raise_if_any()
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+
+
+def _host_of(origin: str) -> str:
+    parts = split_origin(origin)
+    return parts.host.removeprefix("*.") if parts else ""
 
 
 # A preflight answer depends on these request headers, so a cache must key on them.

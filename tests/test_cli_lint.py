@@ -16,6 +16,7 @@ RISKY = """\
 path = "/api/*"
 allow_origins = ["http://app.example.com"]
 allow_credentials = true
+tolerate_insecure_origins = true
 max_age = 86400
 """
 

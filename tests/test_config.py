@@ -46,6 +46,7 @@ EVERY_FIELD = {
     "allow_credentials": True,
     "max_age": 120,
     "allow_private_network": True,
+    "tolerate_insecure_origins": True,
 }
 
 

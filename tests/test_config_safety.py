@@ -1,0 +1,229 @@
+"""Safe whatever the user configures: no regex that backtracks or admits every origin with credentials, no
+plain-http origin with credentials unless tolerated, hostile TOML as a ConfigError, a lint that runs no code,
+and bounded Access-Control-Request-Headers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cors_wsgi import ConfigError, CORSPolicy, load_config
+from cors_wsgi.decision import decide, parse_request_headers
+from cors_wsgi.grammar import MAX_ORIGIN_LENGTH, MAX_REQUEST_HEADER_NAMES
+from cors_wsgi.lint import lint_file
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BACKTRACKING = [
+    r"https://(a|a)+\.example\.com",
+    r"https://(a+)+\.example\.com",
+    r"(.|\w)+",
+    r"https://(a|ab)*c\.example\.com",
+    r"https://(\w+)*\.example\.com",
+    r"https://.*.*.*\.example\.com",
+    r"https://(x+x+)+\.example\.com",
+    r"https://(a)\1\.example\.com",
+]
+
+
+@pytest.mark.parametrize("pattern", BACKTRACKING)
+def test_backtracking_prone_regexes_are_refused_naming_the_construct(pattern: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        CORSPolicy(allow_origin_regex=pattern)
+    assert info.value.field == "allow_origin_regex"
+    assert info.value.value == pattern
+    assert "https://*.example.com" in str(info.value)  # points to wildcard patterns
+
+
+SOUND = [
+    r"https://pr-[0-9]+\.preview\.example\.com",
+    r"https://(app|admin)\.example\.com",
+    r"https?://(?:[a-z0-9-]+\.)+example\.com",
+    r"https://(www\.)?example\.com",
+    r"https://[a-z]+\.example\.com(:[0-9]+)?",
+]
+
+
+@pytest.mark.parametrize("pattern", SOUND)
+def test_ordinary_regexes_are_accepted(pattern: str) -> None:
+    CORSPolicy(allow_origin_regex=pattern)
+
+
+def test_a_list_of_regexes_each_a_full_match() -> None:
+    policy = CORSPolicy(allow_origin_regex=[r"https://a\.example\.com", r"https://b\.example\.org"])
+    assert policy.allow_origin_regex == (r"https://a\.example\.com", r"https://b\.example\.org")
+    assert decide(policy, "GET", "https://b.example.org").allowed
+    assert not decide(policy, "GET", "https://b.example.org.evil.net").allowed
+    assert not decide(policy, "GET", "https://xa.example.com").allowed
+
+
+# Pieces of ReDoS-shaped patterns: whatever the construction accepts must match in linear time.
+ATOMS = ["a", "[a-z]", r"\w", ".", "(a|a)", "(a|ab)", "(?:a|b)", "[ab]"]
+QUANTIFIERS = ["+", "*", "{1,5}", "?", ""]
+
+
+@st.composite
+def redos_shapes(draw: st.DrawFn) -> str:
+    inner = draw(st.sampled_from(ATOMS)) + draw(st.sampled_from(QUANTIFIERS))
+    group = f"({inner}{draw(st.sampled_from(ATOMS))}{draw(st.sampled_from(QUANTIFIERS))})"
+    return "https://" + group + draw(st.sampled_from(QUANTIFIERS)) + r"\.example\.com"
+
+
+@settings(max_examples=200, deadline=None)
+@given(pattern=redos_shapes(), filler=st.sampled_from("ab."))
+def test_every_accepted_pattern_matches_hostile_origins_in_linear_time(pattern: str, filler: str) -> None:
+    try:
+        policy = CORSPolicy(allow_origin_regex=pattern)
+    except ConfigError:
+        return  # refused at construction: nothing can run
+    origin = ("https://" + filler * MAX_ORIGIN_LENGTH)[
+        : MAX_ORIGIN_LENGTH - len(".example.org")
+    ] + ".example.org"
+    start = time.perf_counter()
+    decide(policy, "GET", origin)
+    # Catastrophic backtracking takes seconds to hours here; linear matching of 320 characters, microseconds.
+    assert time.perf_counter() - start < 0.5, pattern
+
+
+@pytest.mark.parametrize("pattern", [".*", "https?://.*", "https://.+", "[a-z]+://[^/]+", r"https://.+\..+"])
+def test_a_regex_admitting_any_origin_with_credentials_is_refused(pattern: str) -> None:
+    with pytest.raises(ConfigError, match="that is '\\*' with credentials"):
+        CORSPolicy(allow_origin_regex=pattern, allow_credentials=True)
+    CORSPolicy(allow_origin_regex=pattern)  # without credentials it is as open as '*', which is allowed
+
+
+@pytest.mark.parametrize("origin", ["http://app.example.com", "http://*.example.com", "http://10.0.0.5:8080"])
+def test_plain_http_origins_with_credentials_need_tolerating(origin: str) -> None:
+    with pytest.raises(ConfigError, match="tolerate_insecure_origins") as info:
+        CORSPolicy(allow_origins=[origin], allow_credentials=True)
+    assert info.value.value == origin
+    CORSPolicy(allow_origins=[origin], allow_credentials=True, tolerate_insecure_origins=True)
+    CORSPolicy(allow_origins=[origin])
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:3000", "http://127.0.0.1:8000", "http://127.8.9.10", "http://[::1]:5173"]
+)
+def test_loopback_http_origins_are_potentially_trustworthy(origin: str) -> None:
+    CORSPolicy(allow_origins=[origin], allow_credentials=True)
+
+
+def test_every_element_of_request_headers_counts_toward_the_cap() -> None:
+    assert parse_request_headers(",".join(["x"] * MAX_REQUEST_HEADER_NAMES)) == ("x",)
+    assert parse_request_headers(",".join(["x"] * (MAX_REQUEST_HEADER_NAMES + 1))) is None
+    assert parse_request_headers("," * MAX_REQUEST_HEADER_NAMES) is None
+    assert parse_request_headers(",".join(["x"] * 2048)[:4095]) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["x", "X", " x", "content-type", "", "\t", "k\u212a"]), max_size=2100))
+def test_request_headers_parsing_agrees_with_the_per_name_rule(names: list[str]) -> None:
+    value = ",".join(names)
+    parsed = parse_request_headers(value)
+    if len(value) > 4096 or len(names) > MAX_REQUEST_HEADER_NAMES or not value.isascii():
+        assert parsed is None
+        return
+    cleaned = [n.strip(" \t") for n in names if n.strip(" \t")]
+    assert parsed == tuple(dict.fromkeys(n.lower() for n in cleaned))
+
+
+# --- hostile files ----------------------------------------------------------------------------------------
+
+HOSTILE_FILES = {
+    "deep-arrays": b'[[rule]]\npath = "/x"\nallow_origins = ' + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+    "deep-inline-tables": b'[[rule]]\npath = "/x"\nx = ' + b"{a=" * 100_000 + b"1" + b"}" * 100_000 + b"\n",
+    "huge-integer": b'[[rule]]\npath = "/x"\nallow_origins = ["http://localhost:3000"]\nmax_age = '
+    + b"9" * 5000
+    + b"\n",
+    "not-utf8": b'[[rule]]\npath = "/x\xff\xfe"\n',
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_FILES))
+def test_hostile_toml_is_a_config_error_naming_the_file(tmp_path: Path, name: str) -> None:
+    path = tmp_path / f"{name}.toml"
+    path.write_bytes(HOSTILE_FILES[name])
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    assert str(path) in str(info.value)
+    [finding] = lint_file(path)
+    assert finding.severity == "error"
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_FILES))
+def test_lint_json_stays_json_on_hostile_files(tmp_path: Path, name: str) -> None:
+    path = tmp_path / f"{name}.toml"
+    path.write_bytes(HOSTILE_FILES[name])
+    run = subprocess.run(
+        [sys.executable, "-m", "cors_wsgi", "lint", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr
+    assert json.loads(run.stdout)[0]["severity"] == "error"
+    assert "Traceback" not in run.stderr
+
+
+# --- lint runs no code ------------------------------------------------------------------------------------
+
+
+def _pwned_config(tmp_path: Path, reference: str) -> Path:
+    (tmp_path / "pwnmod.py").write_text(
+        "import pathlib\npathlib.Path('PWNED').write_text('ran')\ndef f(origin, environ):\n    return True\n"
+    )
+    pkg = tmp_path / "pwnpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("import pathlib\npathlib.Path('PWNED').write_text('ran')\n")
+    (pkg / "sub.py").write_text("def f(origin, environ):\n    return True\n")
+    config = tmp_path / "cors.toml"
+    config.write_text(
+        f'[[rule]]\npath = "/api/*"\nallow_origins = ["http://localhost:3000"]\n'
+        f'allow_origin_func = "{reference}"\n'
+    )
+    return config
+
+
+def _lint(tmp_path: Path, config: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])}
+    return subprocess.run(
+        [sys.executable, "-m", "cors_wsgi", "lint", str(config), *flags],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("reference", ["pwnmod:f", "pwnpkg.sub:f"])
+def test_lint_imports_nothing_by_default(tmp_path: Path, reference: str) -> None:
+    config = _pwned_config(tmp_path, reference)
+    run = _lint(tmp_path, config)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert not (tmp_path / "PWNED").exists()
+    imported = _lint(tmp_path, config, "--import")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert (tmp_path / "PWNED").exists()  # only when asked
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [("nosuchmodule_x1:f", "cannot find module 'nosuchmodule_x1'"), ("not a ref", "module:attribute")],
+)
+def test_lint_still_checks_the_reference(tmp_path: Path, reference: str, message: str) -> None:
+    config = _pwned_config(tmp_path, reference)
+    run = _lint(tmp_path, config)
+    assert run.returncode == 1
+    assert message in run.stdout
+    assert "--import" in _lint(tmp_path, config, "--help").stdout
