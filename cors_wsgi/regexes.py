@@ -56,7 +56,7 @@ def backtracking_construct(pattern: str) -> str | None:
         parsed = _p.parse(pattern)
     except (re.error, RecursionError, OverflowError):
         return None  # re.compile reports it
-    found = _scan(list(parsed), pattern, inside_repeat=False)
+    found = _scan(list(parsed), pattern)
     if found:
         return found
     broad = _unbounded_repeats(list(parsed))
@@ -68,7 +68,7 @@ def backtracking_construct(pattern: str) -> str | None:
     return None
 
 
-def _scan(items: list[tuple[Any, Any]], pattern: str, *, inside_repeat: bool) -> str | None:
+def _scan(items: list[tuple[Any, Any]], pattern: str) -> str | None:
     for op, arg in items:
         if op in _REPEATS:
             _, high, body = arg
@@ -77,20 +77,20 @@ def _scan(items: list[tuple[Any, Any]], pattern: str, *, inside_repeat: bool) ->
                 return "a repeat inside a repeated group (e.g. '(a+)+')"
             if repeats and _has_overlapping_branches(list(body)):
                 return f"a repeated group whose alternatives overlap: {_shown(pattern)}"
-            found = _scan(list(body), pattern, inside_repeat=inside_repeat or repeats)
+            found = _scan(list(body), pattern)
             if found:
                 return found
         elif op == _c.SUBPATTERN:
-            found = _scan(list(arg[-1]), pattern, inside_repeat=inside_repeat)
+            found = _scan(list(arg[-1]), pattern)
             if found:
                 return found
         elif op == _c.BRANCH:
             for branch in arg[1]:
-                found = _scan(list(branch), pattern, inside_repeat=inside_repeat)
+                found = _scan(list(branch), pattern)
                 if found:
                     return found
         elif op in (_c.ASSERT, _c.ASSERT_NOT):
-            found = _scan(list(arg[1]), pattern, inside_repeat=inside_repeat)
+            found = _scan(list(arg[1]), pattern)
             if found:
                 return found
         elif op in (_c.GROUPREF, getattr(_c, "GROUPREF_EXISTS", _c.GROUPREF)):
