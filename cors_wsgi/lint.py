@@ -23,6 +23,7 @@ unless ``import_functions`` is set. Warnings are legal configurations that a sec
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -290,18 +291,69 @@ def _catch_all(pattern: str) -> bool:
     return PathGlob(pattern).matches("/") and PathGlob(pattern).matches("/any/deep/path")
 
 
+class _GlobIndex:
+    """Rules' path globs by shape, so that lint asks which rules match a pattern instead of trying every
+    pair (a file of thousands of rules lints in near-linear time): exact paths and ``/prefix/*`` globs in
+    dicts, their texts sorted for prefix ranges, the other shapes (rare) in a list tried one by one."""
+
+    def __init__(self, rules: Sequence[tuple[int, str]]) -> None:
+        self.exact: dict[str, list[int]] = {}
+        self.prefix: dict[str, list[int]] = {}
+        self.other: list[tuple[int, PathGlob]] = []
+        self.texts = sorted((text, position) for position, text in rules)
+        for position, text in rules:
+            glob = PathGlob(text)
+            if glob.exact is not None:
+                self.exact.setdefault(glob.exact, []).append(position)
+            elif glob.prefix is not None:
+                self.prefix.setdefault(glob.prefix, []).append(position)
+            else:
+                self.other.append((position, glob))
+
+    def globs_matching(self, text: str) -> Iterator[list[int]]:
+        """Positions (ascending, per list) of the globs that match ``text`` taken as a path."""
+        yield self.exact.get(text, [])
+        for end in range(len(text) + 1):
+            found = self.prefix.get(text[:end])
+            if found:
+                yield found
+        yield [position for position, glob in self.other if glob.matches(text)]
+
+    def first_matching(self, text: str, before: int) -> int | None:
+        """The first rule (before position ``before``) whose glob matches ``text``."""
+        firsts = [found[0] for found in self.globs_matching(text) if found and found[0] < before]
+        return min(firsts, default=None)
+
+    def texts_matched_by(self, glob: PathGlob) -> Iterator[int]:
+        """Positions of the rules whose pattern text ``glob`` matches."""
+        if glob.exact is not None or glob.prefix is not None:
+            start = glob.exact if glob.exact is not None else glob.prefix
+            assert start is not None
+            for text, position in self.texts[bisect_left(self.texts, (start, -1)) :]:
+                if text == start if glob.exact is not None else text.startswith(start):
+                    yield position
+                else:
+                    break
+        else:
+            yield from (position for text, position in self.texts if glob.matches(text))
+
+
 def _rule_order_warnings(built: list[tuple[int, str, CORSPolicy]]) -> list[Finding]:
     out: list[Finding] = []
+    every = _GlobIndex([(position, path) for position, (_, path, _) in enumerate(built)])
+    credentialed = _GlobIndex(
+        [(position, path) for position, (_, path, policy) in enumerate(built) if policy.allow_credentials]
+    )
     for position, (index, path, policy) in enumerate(built):
-        earlier = built[:position]
-        shadow = next((e for e in earlier if PathGlob(e[1]).matches(path)), None)
+        shadow = every.first_matching(path, before=position)
         if shadow is not None:
             out.append(
                 Finding(
                     "warning",
                     "shadowed-rule",
-                    f"path: never used: rule[{shadow[0]}] ({shadow[1]!r}) comes first and matches every path "
-                    f"this rule does (the first matching rule wins); move this rule up or remove it",
+                    f"path: never used: rule[{built[shadow][0]}] ({built[shadow][1]!r}) comes first and "
+                    f"matches every path this rule does (the first matching rule wins); move this rule up "
+                    f"or remove it",
                     index,
                     path,
                 )
@@ -321,17 +373,18 @@ def _rule_order_warnings(built: list[tuple[int, str, CORSPolicy]]) -> list[Findi
                 )
             )
             continue
-        for later_index, later_path, later in built[position + 1 :]:
-            overlaps = PathGlob(path).matches(later_path) or PathGlob(later_path).matches(path)
-            if later.allow_credentials and overlaps:
-                out.append(
-                    Finding(
-                        "warning",
-                        "wildcard-origin-everywhere",
-                        f"allow_origins: '*' here answers paths that rule[{later_index}] ({later_path!r}) "
-                        f"allows with credentials (cookies) — those paths get '*' instead; check the order",
-                        index,
-                        path,
-                    )
+        overlapping = {p for found in credentialed.globs_matching(path) for p in found if p > position}
+        overlapping.update(p for p in credentialed.texts_matched_by(PathGlob(path)) if p > position)
+        for later in sorted(overlapping):
+            later_index, later_path, _ = built[later]
+            out.append(
+                Finding(
+                    "warning",
+                    "wildcard-origin-everywhere",
+                    f"allow_origins: '*' here answers paths that rule[{later_index}] ({later_path!r}) "
+                    f"allows with credentials (cookies) — those paths get '*' instead; check the order",
+                    index,
+                    path,
                 )
+            )
     return out

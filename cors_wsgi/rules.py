@@ -51,7 +51,7 @@ DOT_SEGMENT: Final = _DotSegment()
 class PathGlob:
     """A ``*`` glob matched without regular expressions, so no path can make it backtrack."""
 
-    __slots__ = ("_parts", "pattern", "prefix")
+    __slots__ = ("_parts", "exact", "pattern", "prefix")
 
     def __init__(self, pattern: object, field: str = "rules") -> None:
         if not isinstance(pattern, str) or not pattern.startswith("/"):
@@ -65,6 +65,8 @@ class PathGlob:
         self._parts = pattern.encode("utf-8").decode("latin-1").split("*")
         # "/api/*", the common shape, is a plain prefix test.
         self.prefix = self._parts[0] if len(self._parts) == 2 and not self._parts[1] else None
+        # A pattern without '*' matches one path only.
+        self.exact = self._parts[0] if len(self._parts) == 1 else None
 
     def matches(self, path: str) -> bool:
         parts = self._parts

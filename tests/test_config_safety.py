@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cors_wsgi import ConfigError, CORSPolicy, load_config
+from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy, check_wsgi, load_config
 from cors_wsgi.decision import decide, parse_request_headers
 from cors_wsgi.grammar import MAX_ORIGIN_LENGTH, MAX_REQUEST_HEADER_NAMES
 from cors_wsgi.lint import lint_file
@@ -227,3 +228,93 @@ def test_lint_still_checks_the_reference(tmp_path: Path, reference: str, message
     assert run.returncode == 1
     assert message in run.stdout
     assert "--import" in _lint(tmp_path, config, "--help").stdout
+
+
+# Item 7: Local Network Access replaces Private Network Access; check says what no header can fix.
+
+
+@pytest.mark.parametrize(
+    ("origin", "url", "space"),
+    [
+        ("https://app.example.com", "http://127.0.0.1:5000/api/data", "local"),
+        ("https://app.example.com", "http://localhost:5000/api/data", "local"),
+        ("https://app.example.com", "http://192.168.1.20/api/data", "private"),
+        ("http://10.0.0.5:3000", "http://[::1]:5000/api/data", "local"),
+    ],
+)
+def test_check_recognises_local_network_access(origin: str, url: str, space: str) -> None:
+    app = CORSMiddleware(_hello, allow_origins=[origin])
+    verdict = check_wsgi(app, url, origin=origin)
+    assert verdict.passed  # the CORS answer is right ...
+    (note,) = [n for n in verdict.notes if n.startswith("Local Network Access")]
+    assert f'targetAddressSpace: "{space}"' in note  # ... and the page still needs the permission
+    assert "no response header can grant" in note
+
+
+@pytest.mark.parametrize(
+    ("origin", "url"),
+    [
+        ("http://localhost:3000", "http://localhost:5000/api/data"),  # the demo: same address space
+        ("https://app.example.com", "https://api.example.com/data"),  # names: DNS decides, not us
+        ("http://127.0.0.1:3000", "http://192.168.1.20/api/data"),  # towards a less private space
+    ],
+)
+def test_no_local_network_note_where_it_does_not_apply(origin: str, url: str) -> None:
+    app = CORSMiddleware(_hello, allow_origins=[origin])
+    verdict = check_wsgi(app, url, origin=origin)
+    assert verdict.passed, verdict.console
+    assert not [n for n in verdict.notes if "Local Network Access" in n]
+
+
+def _hello(environ: dict[str, object], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
+
+
+# Item 6, second half: rule-order warnings come from an index, not from trying every pair of rules.
+
+_SEGMENTS = st.sampled_from(["api", "v1", "pub", "x", "*", ""])
+
+
+@st.composite
+def rule_paths(draw: st.DrawFn) -> str:
+    return "/" + "/".join(draw(st.lists(_SEGMENTS, min_size=0, max_size=3))) + draw(
+        st.sampled_from(["", "*", "/*", "/items"])
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(rule_paths(), st.booleans(), st.booleans()), min_size=1, max_size=8))
+def test_rule_order_warnings_agree_with_trying_every_pair(rules: list[tuple[str, bool, bool]]) -> None:
+    from cors_wsgi.lint import _rule_order_warnings
+    from cors_wsgi.rules import PathGlob
+
+    built = [
+        (
+            i,
+            path,
+            CORSPolicy(allow_origins=["*"])
+            if star
+            else CORSPolicy(allow_origins=["https://a.example"], allow_credentials=creds),
+        )
+        for i, (path, star, creds) in enumerate(rules)
+    ]
+    expected: list[tuple[int, str, int | None]] = []
+    for position, (index, path, policy) in enumerate(built):
+        shadow = next((e for e in built[:position] if PathGlob(e[1]).matches(path)), None)
+        if shadow is not None:
+            expected.append((index, "shadowed-rule", shadow[0]))
+        if policy.allow_origins != ("*",):
+            continue
+        if PathGlob(path).matches("/") and PathGlob(path).matches("/any/deep/path"):
+            expected.append((index, "wildcard-origin-everywhere", None))
+            continue
+        for later_index, later_path, later in built[position + 1 :]:
+            glob, later_glob = PathGlob(path), PathGlob(later_path)
+            if later.allow_credentials and (glob.matches(later_path) or later_glob.matches(path)):
+                expected.append((index, "wildcard-origin-everywhere", later_index))
+    got = []
+    for finding in _rule_order_warnings(built):
+        named = [i for i, _, _ in built if f"rule[{i}]" in finding.message]
+        got.append((finding.rule, finding.code, named[0] if named else None))
+    assert got == expected

@@ -77,6 +77,30 @@ def address_space(url: str) -> str:
     return "public"
 
 
+_SPACE_RANK = {"public": 0, "private": 1, "local": 2}
+
+
+def local_network_note(origin: str, url: str) -> str | None:
+    """Local Network Access (Chrome 142+, Firefox 147+): a page reaching a more private address space.
+
+    The browser asks the user for permission before such a fetch leaves it; no response header can grant
+    that, so it is a note about the page, whatever the server answers. Names whose address is unknown
+    (they depend on DNS) and ``null`` origins are left alone: only literal addresses and localhost tell.
+    """
+    if origin == "null":
+        return None
+    source, target = address_space(origin), address_space(url)
+    if target not in ("private", "local") or _SPACE_RANK.get(source, 0) >= _SPACE_RANK[target]:
+        return None
+    return (
+        f"Local Network Access: a page on {origin} ({source} address space) fetching a {target} address. "
+        f"Chrome 142+ and Firefox 147+ ask the user for permission first, and no response header can grant "
+        f"it (Private Network Access preflights and Access-Control-Allow-Private-Network are being retired). "
+        f'The page should declare the target, `fetch(url, {{targetAddressSpace: "{target}"}})`, and the '
+        f"user must allow local network access for {origin}; this check judges only the CORS answer."
+    )
+
+
 @dataclass(frozen=True)
 class Plan:
     """The request as the browser will send it, and whether (and why) a preflight comes first."""

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .checks import REDIRECT_STATUSES, cors_check, preflight_check, readable_headers, warnings_for
 from .model import CheckRequest, Failure, Headers, Response, Step, Verdict
-from .plan import Plan, origin_of, prepare
+from .plan import Plan, local_network_note, origin_of, prepare
 
 Send = Callable[[str, str, Headers, bytes | None], Response]
 MAX_REDIRECTS = 20  # Fetch "HTTP-redirect fetch": more than 20 is a network error
@@ -54,6 +54,8 @@ def run(
         )
     steps: list[Step] = []
     warnings: list[str] = []
+    lna = local_network_note(request.origin, request.url)
+    notes = (lna,) if lna else ()
     preflight_reasons = plan.preflight_reasons
     redirects = 0
 
@@ -69,6 +71,7 @@ def run(
             preflight_reasons=preflight_reasons,
             warnings=tuple(dict.fromkeys(warnings)),
             readable_headers=readable,
+            notes=notes,
         )
 
     while True:
