@@ -21,7 +21,7 @@ go onto whatever the application responds (``response_headers(app_headers)``). T
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
 from . import refusals as codes
@@ -30,7 +30,6 @@ from .grammar import (
     MAX_METHOD_LENGTH,
     MAX_REQUEST_HEADER_NAMES,
     MAX_REQUEST_HEADERS_LENGTH,
-    TCHARS,
     is_token,
 )
 from .headers import merge_headers
@@ -75,14 +74,28 @@ def parse_request_headers(value: str) -> tuple[str, ...] | None:
     spaces) takes a path made of a few C-level string operations; proxies may re-case, space or split the
     list, so the general path trims and skips empty elements.
     """
-    if len(value) > MAX_REQUEST_HEADERS_LENGTH or value.count(",") >= MAX_REQUEST_HEADER_NAMES:
+    parsed = _request_header_names(value, frozenset())
+    return None if parsed is None else parsed[0]
+
+
+def _request_header_names(value: str, allowed: frozenset[str]) -> tuple[tuple[str, ...], bool] | None:
+    """``parse_request_headers``, and whether every name is in ``allowed`` (then known to be a token)."""
+    if len(value) > MAX_REQUEST_HEADERS_LENGTH or (
+        # Fewer characters cannot hold that many elements: skip the count for every common value.
+        len(value) >= MAX_REQUEST_HEADER_NAMES and value.count(",") >= MAX_REQUEST_HEADER_NAMES
+    ):
         return None
     if not value.isascii():
         return None  # never a token; and str.lower() folds some non-ASCII letters (U+212A) into ASCII
     lowered = value.lower()
     parts = lowered.split(",")
-    if "" not in parts and TCHARS.issuperset(lowered.replace(",", "")):
-        return tuple(dict.fromkeys(parts))
+    unique = set(parts)
+    if allowed.issuperset(unique):
+        # Configured names are validated tokens, so nothing is left to check.
+        return (tuple(parts) if len(unique) == len(parts) else tuple(dict.fromkeys(parts))), True
+    # Names of letters, digits and '-' (all that browsers send) pass with C-level string checks alone.
+    if "" not in unique and lowered.replace(",", "").replace("-", "").isalnum():
+        return tuple(dict.fromkeys(parts)), False
     names: dict[str, None] = {}
     for part in parts:
         name = part.strip(" \t")
@@ -91,7 +104,7 @@ def parse_request_headers(value: str) -> tuple[str, ...] | None:
         if not is_token(name):
             return None
         names[name] = None
-    return tuple(names)
+    return tuple(names), allowed.issuperset(names)
 
 
 def _refused_headers(compiled: CompiledPolicy, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -131,13 +144,15 @@ def preflight(
             refused.append(Refusal(codes.METHOD_SYNTAX, request_method))
     elif request_method not in compiled.methods:
         refused.append(Refusal(codes.METHOD, request_method, tuple(compiled.policy.allow_methods)))
-    names: tuple[str, ...] | None = ()
+    names: tuple[str, ...] = ()
     if request_headers:
-        names = parse_request_headers(request_headers)
-        if names is None:
+        parsed = _request_header_names(request_headers, compiled.header_names)
+        if parsed is None:
             refused.append(Refusal(codes.HEADERS_SYNTAX, request_headers))
-        elif not_allowed := _refused_headers(compiled, names):
-            refused.append(Refusal(codes.HEADERS, request_headers, not_allowed))
+        else:
+            names, all_allowed = parsed
+            if not all_allowed and (not_allowed := _refused_headers(compiled, names)):
+                refused.append(Refusal(codes.HEADERS, request_headers, not_allowed))
     private_network = request_private_network == "true"
     if private_network and not compiled.private_network:
         refused.append(Refusal(codes.PRIVATE_NETWORK, request_private_network))
@@ -178,6 +193,23 @@ def actual(
     hint = origin_hint(origin, compiled.policy.allow_origins) if explain else None
     refusal = Refusal(codes.ORIGIN, origin, hint=hint)
     return Decision("actual", False, None, (), compiled.actual_vary, refusals=(refusal,))
+
+
+def actual_tail(compiled: CompiledPolicy, origin: str | None) -> Sequence[tuple[str, str]]:
+    """``actual(compiled, origin).response_headers(())`` without building a Decision.
+
+    What the adapter appends to an actual response, on its path for policies whose answer depends on the
+    Origin alone (no ``allow_origin_func``, nothing to explain); the same ``CompiledPolicy`` pieces as
+    ``actual``, so the two cannot drift (tests/test_adapter_equivalence.py holds them together).
+    """
+    if compiled.any_origin:
+        return compiled.any_origin_grant
+    matcher = compiled.matcher
+    if origin is not None and (
+        origin in matcher.exact or (not matcher.exact_only and matcher.allows(origin))
+    ):
+        return [("Access-Control-Allow-Origin", origin), *compiled.actual_allowed_tail]
+    return compiled.actual_refused_tail
 
 
 def is_preflight(method: str | None, origin: str | None, request_method: str | None) -> bool:

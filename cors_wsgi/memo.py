@@ -36,7 +36,7 @@ class Memo(dict[K, V]):
 
     def remember(self, key: K, value: V) -> V:
         """Store ``value`` under ``key`` when the key is short enough; return ``value`` either way."""
-        if _fits(key):
+        if len(key) <= MAX_KEY_LENGTH if isinstance(key, str) else _fits(key):
             if len(self) >= self.size:
                 self.clear()  # dict operations are atomic under the GIL: a racing reader just misses
             self[key] = value
@@ -46,4 +46,7 @@ class Memo(dict[K, V]):
 def _fits(key: str | tuple[str | None, ...]) -> bool:
     if isinstance(key, str):
         return len(key) <= MAX_KEY_LENGTH
-    return all(part is None or len(part) <= MAX_KEY_LENGTH for part in key)
+    for part in key:  # noqa: SIM110 - a loop, not all(genexpr): runs on every preflight that misses
+        if part is not None and len(part) > MAX_KEY_LENGTH:
+            return False
+    return True

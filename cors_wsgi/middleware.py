@@ -25,12 +25,12 @@ Only ``start_response`` is wrapped: the application's iterable is returned as it
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .debug import safe_repr
-from .decision import Decision, actual, preflight, refuse_path
+from .decision import Decision, actual, actual_tail, preflight, refuse_path
 from .errors import ConfigError
 from .headers import OWNED_INITIALS, merge_headers
 from .memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 ExcInfo: TypeAlias = "tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]"
 Headers = list[tuple[str, str]]
+# What an actual response gets appended (shared between requests: read, never changed).
+Tail = Sequence[tuple[str, str]]
 # A preflight's whole answer, ready to write: status line, headers, body.
 Written = tuple[str, tuple[tuple[str, str], ...], tuple[bytes, ...]]
 
@@ -63,28 +65,36 @@ def _tail(decision: Decision) -> Headers:
 class Route:
     """One compiled policy as the adapter serves it: the policy and the answers it remembers."""
 
-    __slots__ = ("actual_tails", "compiled", "debug", "no_origin_tail", "preflights")
+    __slots__ = (
+        "actual_tails",
+        "compiled",
+        "debug",
+        "memoises",
+        "no_origin_tail",
+        "preflights",
+        "remembers_refusals",
+    )
 
     def __init__(self, compiled: CompiledPolicy, debug: bool) -> None:
         self.compiled = compiled
         self.debug = debug
         # Debug mode logs and explains each request; a user function's answer depends on the environ.
         # Either way these memos stay empty and every request is decided afresh.
-        self.actual_tails: Memo[str, Headers] = Memo(ACTUAL_MEMO_SIZE)
+        self.memoises = not debug and compiled.policy.allow_origin_func is None
+        self.actual_tails: Memo[str, Tail] = Memo(ACTUAL_MEMO_SIZE)
         self.preflights: Memo[tuple[str | None, ...], Written] = Memo(PREFLIGHT_MEMO_SIZE)
         self.no_origin_tail = _tail(actual(compiled, None))
+        # Refusing an origin costs one set lookup when only exact origins are listed: cheaper than
+        # remembering it, and a stream of unknown origins then never churns the memo of the allowed ones.
+        self.remembers_refusals = not compiled.matcher.exact_only
 
-    @property
-    def memoises(self) -> bool:
-        return not self.debug and self.compiled.policy.allow_origin_func is None
-
-    def actual_tail(self, origin: str, environ: WSGIEnvironment) -> Headers:
+    def actual_tail(self, origin: str, environ: WSGIEnvironment) -> Tail:
+        """An actual response's tail decided afresh and not remembered (debug mode, an origin function);
+        the memoising path is inline in ``CORSMiddleware.__call__``."""
         decision = actual(self.compiled, origin, environ, explain=self.debug)
         if self.debug:
             _log_actual(environ, decision)
-            return _tail(decision)
-        tail = _tail(decision)
-        return self.actual_tails.remember(origin, tail) if self.memoises else tail
+        return _tail(decision)
 
     def preflight(self, key: tuple[str, str, str | None, str | None], environ: WSGIEnvironment) -> Written:
         decision = preflight(self.compiled, *key, environ, explain=self.debug)
@@ -104,13 +114,10 @@ class RefusingRoute(Route):
         self.debug = debug
         self.actual_tails = Memo(0)  # never filled: the answer is the same for every origin
         self.preflights = Memo(0)
+        self.memoises = False
         self.no_origin_tail = _tail(refuse_path("GET", None, None))
 
-    @property
-    def memoises(self) -> bool:
-        return False
-
-    def actual_tail(self, origin: str, environ: WSGIEnvironment) -> Headers:
+    def actual_tail(self, origin: str, environ: WSGIEnvironment) -> Tail:
         decision = refuse_path(environ.get("REQUEST_METHOD", ""), origin, None, explain=self.debug)
         if self.debug:
             _log_actual(environ, decision)
@@ -168,14 +175,16 @@ class CORSMiddleware:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         routing = self._routing
-        if isinstance(routing, Route):
-            route = routing
+        if routing.__class__ is Route:  # one policy (a class test is cheaper than isinstance)
+            route: Route = routing
         else:
-            found = routing.lookup(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
+            path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+            found = routing.lookup(path)  # type: ignore[union-attr]
             if found is None:
                 return self.app(environ, start_response)
             route = self._dot_segment if found is DOT_SEGMENT else found  # type: ignore[assignment]
         origin = environ.get("HTTP_ORIGIN")
+        tail: Tail | None
         if origin is None:
             tail = route.no_origin_tail
         elif environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
@@ -189,14 +198,21 @@ class CORSMiddleware:
             start_response(written[0], list(written[1]))
             return written[2]
         else:
-            tail = route.actual_tails.get(origin) or route.actual_tail(origin, environ)
+            tail = route.actual_tails.get(origin)
+            if tail is None:
+                if route.memoises:  # inline: a stream of new origins pays for no extra call
+                    tail = actual_tail(route.compiled, origin)
+                    if route.remembers_refusals or tail is not route.compiled.actual_refused_tail:
+                        route.actual_tails.remember(origin, tail)
+                else:
+                    tail = route.actual_tail(origin, environ)
 
         def cors_start_response(
             status: str, headers: Headers, exc_info: ExcInfo | None = None
         ) -> Callable[[bytes], object]:
             # The common case inline (no Access-Control-* or Vary from the app: append), else the merge.
             for name, _ in headers:
-                if name[:1] in OWNED_INITIALS:
+                if name and name[0] in OWNED_INITIALS:
                     headers = merge_headers(headers, tail)
                     break
             else:

@@ -317,7 +317,9 @@ class CompiledPolicy:
     """
 
     __slots__ = (
+        "actual_allowed_tail",
         "actual_grant",
+        "actual_refused_tail",
         "actual_vary",
         "any_header",
         "any_method",
@@ -356,6 +358,10 @@ class CompiledPolicy:
             grant.append(("Access-Control-Expose-Headers", ", ".join(policy.expose_headers)))
         self.actual_grant = tuple(grant)
         self.any_origin_grant = (("Access-Control-Allow-Origin", "*"), *grant)
+        # The whole tail of an actual response after Allow-Origin, and of a refused one (actual_tail).
+        vary = [("Vary", ", ".join(self.actual_vary))] if self.actual_vary else []
+        self.actual_allowed_tail = (*grant, *vary)
+        self.actual_refused_tail = tuple(vary)
 
         # What an allowed preflight gets after Access-Control-Allow-Origin (Expose-Headers is for actual
         # responses only); Allow-Methods/-Headers that echo the request are added per request.

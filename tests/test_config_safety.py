@@ -278,8 +278,10 @@ _SEGMENTS = st.sampled_from(["api", "v1", "pub", "x", "*", ""])
 
 @st.composite
 def rule_paths(draw: st.DrawFn) -> str:
-    return "/" + "/".join(draw(st.lists(_SEGMENTS, min_size=0, max_size=3))) + draw(
-        st.sampled_from(["", "*", "/*", "/items"])
+    return (
+        "/"
+        + "/".join(draw(st.lists(_SEGMENTS, min_size=0, max_size=3)))
+        + draw(st.sampled_from(["", "*", "/*", "/items"]))
     )
 
 
