@@ -48,7 +48,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["ORIGINS_ENV", "RuleList", "config_from_mapping", "load_config", "read_toml"]
+__all__ = [
+    "ORIGINS_ENV",
+    "RuleList",
+    "config_from_mapping",
+    "load_config",
+    "load_middleware_config",
+    "read_toml",
+]
 
 ORIGINS_ENV = "CORS_ALLOW_ORIGINS"
 _RULE_KEYS = ("path", *POLICY_FIELDS)
@@ -122,8 +129,13 @@ def rule_tables(data: object, source: str) -> list[Mapping[str, Any]]:
         raise _error(source, "rule", f"expected a table with a 'rule' array, got {_kind(data)}")
     errors = Collector()
     for key in data:
-        if key != "rule":
-            errors.add(_error(source, str(key), "unknown top-level key", _hint(str(key), ["rule"])))
+        if key == "middleware":
+            for error in _middleware_errors(data[key], source):
+                errors.add(error)
+        elif key != "rule":
+            errors.add(
+                _error(source, str(key), "unknown top-level key", _hint(str(key), ["rule", "middleware"]))
+            )
     tables = data.get("rule")
     if tables is None and not errors.errors:  # a misspelt 'rule' says enough
         errors.add(
@@ -145,6 +157,44 @@ def rule_tables(data: object, source: str) -> list[Mapping[str, Any]]:
                 )
     errors.raise_if_any()
     return list(tables)  # type: ignore[arg-type]
+
+
+# The [middleware] table: CORSMiddleware's own switches (not per rule).
+MIDDLEWARE_KEYS = ("catch_exceptions",)
+
+
+def _middleware_errors(table: object, source: str) -> list[ConfigError]:
+    where = f"{source}: [middleware]"
+    if not isinstance(table, Mapping):
+        return [_error(source, "middleware", f"expected a table [middleware], got {_kind(table)}")]
+    out = []
+    for key, value in table.items():
+        if key not in MIDDLEWARE_KEYS:
+            out.append(_error(where, str(key), "unknown key", _hint(str(key), list(MIDDLEWARE_KEYS))))
+        elif not isinstance(value, bool):
+            out.append(
+                _error(where, key, f"expected a boolean (true or false), got {_kind(value)}", value=value)
+            )
+    return out
+
+
+def middleware_options(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[middleware]`` table of a file ``rule_tables`` has accepted: keywords for CORSMiddleware."""
+    table = data.get("middleware", {})
+    return {key: table[key] for key in MIDDLEWARE_KEYS if key in table}
+
+
+def load_middleware_config(
+    path: str | os.PathLike[str],
+    *,
+    environ: Mapping[str, str] | None = None,
+    origins_env: str | None = ORIGINS_ENV,
+) -> tuple[RuleList, dict[str, Any]]:
+    """``load_config``, plus the file's ``[middleware]`` switches (``catch_exceptions``)."""
+    source = os.fspath(path)
+    data = read_toml(source)
+    rules = config_from_mapping(data, source=source, environ=environ, origins_env=origins_env)
+    return rules, middleware_options(data)
 
 
 def rule_location(source: str, index: int, table: Mapping[str, Any]) -> str:
@@ -206,7 +256,7 @@ def build_rule(
 
 # What each field must look like in a TOML file: the shapes only. The values themselves are
 # CORSPolicy's to validate, so a file and a constructor call can never disagree about them.
-_STR_LIST = ("allow_origins", "allow_methods", "allow_headers", "expose_headers")
+_STR_LIST = ("allow_origins", "allow_origin_func_vary", "allow_methods", "allow_headers", "expose_headers")
 _BOOLS = ("allow_credentials", "allow_private_network", "tolerate_insecure_origins")
 
 

@@ -84,7 +84,7 @@ def parse_serialized_origin(value: str) -> Origin | None:
         host, colon, port = hostport.partition(":")
         if not is_hostname(host) or (colon and not port):
             return None
-    if port and not _is_serialized_port(port, scheme):
+    if port and not is_serialized_port(port, scheme):
         return None
     return Origin(scheme, host, port)
 
@@ -111,10 +111,10 @@ def is_ipv6_literal(host: str) -> bool:
         return False
 
 
-def _is_serialized_port(port: str, scheme: str) -> bool:
+def is_serialized_port(port: str, scheme: str) -> bool:
     # Browsers never serialize a default port or a leading zero.
     return (
-        len(port) <= 5
+        0 < len(port) <= 5
         and DIGITS.issuperset(port)
         and port[0] != "0"
         and int(port) <= 65535

@@ -17,7 +17,8 @@ unless ``import_functions`` is set. Warnings are legal configurations that a sec
 - ``null-origin``: ``"null"`` admits sandboxed iframes and ``data:`` pages of any site;
 - ``max-age-over-browser-cap``: ``max_age`` above Chromium's 7200 s (or Firefox's 86400 s) cap;
 - ``private-network-wildcard``: ``allow_private_network`` with ``*``, a wildcard pattern or a regex;
-- ``shadowed-rule``: a rule that an earlier rule's path pattern always wins over.
+- ``shadowed-rule``: a rule that an earlier rule's path pattern always wins over;
+- ``port-wildcard-public-host``: ``scheme://host:*`` (any port) on a host that is not loopback.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from urllib.parse import urlsplit
 
 from .config import ORIGINS_ENV, _origins_override, build_rule, read_toml, rule_location, rule_tables
 from .errors import ConfigError
-from .grammar import MAX_AGE_CAPS, is_loopback_host
-from .origins import public_suffix_list
+from .grammar import MAX_AGE_CAPS, OriginParts, is_loopback_host, split_origin
+from .origins import PORT_WILDCARD, public_suffix_list
 from .policy import CORSPolicy
 from .rules import PathGlob
 
@@ -213,9 +214,21 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
     wildcards = [o for o in origins if "*" in o and o != "*"]
     regexes = policy.allow_origin_regex
     patterns = [regexes] if isinstance(regexes, str) else list(regexes or ())
+    for origin in origins:
+        if origin.endswith(PORT_WILDCARD):
+            host = (split_origin(origin) or OriginParts("", "", "", "")).host.removeprefix("*.")
+            if not is_loopback_host(host):
+                out.append(
+                    (
+                        "port-wildcard-public-host",
+                        f"allow_origins: {origin!r} allows every port of a host that is not loopback: "
+                        f"any other service on that host (an admin panel, a test server) becomes a trusted "
+                        f"origin; list the ports, and keep ':*' for localhost in development",
+                    )
+                )
     if policy.allow_credentials:
         for origin in origins:
-            parts = urlsplit(origin.replace("*.", "wildcard."))
+            parts = urlsplit(origin.replace("*.", "wildcard.").removesuffix(PORT_WILDCARD))
             host = (parts.hostname or "").removeprefix("wildcard.")
             if parts.scheme == "http" and not is_loopback_host(host):
                 out.append(

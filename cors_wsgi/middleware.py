@@ -19,16 +19,19 @@ This module is only the WSGI adapter: it classifies the request, asks ``decision
 header values alone (``memo.Memo``, per policy); it remembers nothing in debug mode, which logs and
 explains every decision, nor for a policy with ``allow_origin_func``, whose answer depends on the environ.
 Only ``start_response`` is wrapped: the application's iterable is returned as it is, so streaming and
-``close()`` keep working.
+``close()`` keep working. With ``catch_exceptions=True`` an exception that escapes the application on a
+covered path becomes a 500 carrying this request's CORS headers (``unhandled.py``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from .config import load_middleware_config
 from .debug import safe_repr
 from .decision import Decision, actual, actual_tail, preflight, refuse_path
 from .errors import ConfigError
@@ -36,6 +39,7 @@ from .headers import OWNED_INITIALS, merge_headers
 from .memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
 from .rules import DOT_SEGMENT, RuleList, Rules
+from .unhandled import call_guarded
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -48,6 +52,7 @@ Tail = Sequence[tuple[str, str]]
 Written = tuple[str, tuple[tuple[str, str], ...], tuple[bytes, ...]]
 
 logger = logging.getLogger("cors_wsgi")
+MIDDLEWARE_ARGUMENTS = ("policy", "rules", "debug", "catch_exceptions", *POLICY_FIELDS)
 
 _STATUS_LINES = {204: "204 No Content", 403: "403 Forbidden"}
 
@@ -140,6 +145,7 @@ class CORSMiddleware:
         *,
         rules: RuleList | None = None,
         debug: bool = False,
+        catch_exceptions: bool = False,
         **policy_fields: Any,
     ) -> None:
         given = [name for name, value in (("policy", policy), ("rules", rules)) if value is not None]
@@ -155,12 +161,27 @@ class CORSMiddleware:
             raise ConfigError("policy", f"{policy!r} is not a CORSPolicy", value=policy)
         self.app = app
         self.debug = bool(debug)
+        self.catch_exceptions = bool(catch_exceptions)
         # One attribute holds the whole configuration with its memos, so replacing it is atomic: a request
         # reads it once and finishes with what it read, and never meets an answer of the old policy.
         self._dot_segment = RefusingRoute(self.debug)
         self._routing = self._route(
             _policy_from_keywords(policy_fields) if policy_fields else policy or rules
         )
+
+    @classmethod
+    def from_config(
+        cls,
+        app: WSGIApplication,
+        path: str | os.PathLike[str],
+        *,
+        environ: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> CORSMiddleware:
+        """Wrap ``app`` with the rules and the ``[middleware]`` switches of a TOML file; ``options``
+        (``debug``, ``catch_exceptions``) override the file's. See ``cors_wsgi.config``."""
+        rules, switches = load_middleware_config(path, environ=environ)
+        return cls(app, rules=rules, **{**switches, **options})
 
     def reconfigure(self, policy_or_rules: CORSPolicy | RuleList) -> None:
         """Swap in a new policy or rule list. It is validated first; on error the old one stays in force."""
@@ -221,10 +242,14 @@ class CORSMiddleware:
                 return start_response(status, headers)
             return start_response(status, headers, exc_info)
 
+        if self.catch_exceptions:
+            return call_guarded(self.app, environ, start_response, cors_start_response, tail)
         return self.app(environ, cors_start_response)
 
     def __repr__(self) -> str:
-        return f"<CORSMiddleware app={self.app!r} debug={self.debug}>"
+        return (
+            f"<CORSMiddleware app={self.app!r} debug={self.debug} catch_exceptions={self.catch_exceptions}>"
+        )
 
 
 def _log_preflight(environ: WSGIEnvironment, decision: Decision) -> None:
@@ -259,5 +284,7 @@ def _log_actual(environ: WSGIEnvironment, decision: Decision) -> None:
 def _policy_from_keywords(fields: dict[str, Any]) -> CORSPolicy:
     unknown = [name for name in fields if name not in POLICY_FIELDS]
     if unknown:
-        raise ConfigError.collect([unknown_field(name, "CORSMiddleware argument") for name in unknown])
+        raise ConfigError.collect(
+            [unknown_field(name, "CORSMiddleware argument", MIDDLEWARE_ARGUMENTS) for name in unknown]
+        )
     return CORSPolicy(**fields)

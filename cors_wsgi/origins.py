@@ -28,6 +28,7 @@ from .grammar import (
     is_hostname,
     is_port_number,
     is_scheme,
+    is_serialized_port,
     parse_serialized_origin,
 )
 
@@ -114,25 +115,42 @@ def _split_config_host(rest: str, value: str, field: str) -> tuple[str, str]:
 
 
 class WildcardPattern(NamedTuple):
-    """``scheme://*.base[:port]``: every subdomain of ``base``, at any depth, never ``base`` itself."""
+    """A configured origin with a ``*``: ``scheme://*.base[:port]`` (every subdomain of ``base``, at any
+    depth, never ``base`` itself), ``scheme://host:*`` (that host on any port) or ``scheme://*.base:*``."""
 
     scheme: str
     base: str
-    port: str
+    port: str  # "" for the default port, "*" for any port
+    subdomains: bool = True
+
+
+PORT_WILDCARD = ":*"
 
 
 def parse_wildcard(value: str, field: str = "allow_origins") -> WildcardPattern:
     scheme, sep, rest = value.partition("://")
-    if not sep or not rest.startswith("*.") or "*" in rest[1:] or "*" in scheme:
+    any_port = rest.endswith(PORT_WILDCARD)
+    if any_port:
+        rest = rest[: -len(PORT_WILDCARD)]
+    subdomains = rest.startswith("*.")
+    host = rest[2:] if subdomains else rest
+    if not sep or "*" in scheme or "*" in host or not (subdomains or any_port):
         raise ConfigError(
             field,
-            f"{value!r} is not a valid wildcard pattern: the only form is 'scheme://*.domain[:port]' "
-            "(use allow_origin_regex for anything else)",
+            f"{value!r} is not a valid wildcard pattern: the forms are 'scheme://*.domain[:port]' "
+            "(subdomains), 'scheme://host:*' (any port) and 'scheme://*.domain:*'; only a whole label or "
+            "a whole port may be '*' (use allow_origin_regex for anything else)",
             value=value,
         )
-    normalized = normalize_config_origin(f"{scheme}://{rest[2:]}", field)
+    normalized = normalize_config_origin(f"{scheme}://{host}", field)
     scheme, _, hostport = normalized.partition("://")
-    base, _, port = hostport.partition(":")
+    base, port = (hostport, "") if hostport.startswith("[") else hostport.partition(":")[::2]
+    if any_port:
+        if port:
+            raise ConfigError(field, f"{value!r} has a port and ':*': write one or the other", value=value)
+        port = "*"
+    if not subdomains:
+        return WildcardPattern(scheme, base, port, subdomains=False)
     if base.startswith("[") or base.replace(".", "").isdigit():
         raise ConfigError(field, f"{value!r}: an IP address has no subdomains", value=value)
     if public_suffix_list().is_public(base):
@@ -159,7 +177,7 @@ class OriginMatcher:
     ``CORSPolicy`` has validated.
     """
 
-    __slots__ = ("exact", "exact_only", "func", "regex", "wildcards")
+    __slots__ = ("any_port", "exact", "exact_only", "func", "regex", "wildcards")
 
     def __init__(
         self,
@@ -169,18 +187,23 @@ class OriginMatcher:
     ) -> None:
         exact: set[str] = set()
         wildcards: set[tuple[str, str, str]] = set()
+        any_port: set[tuple[str, str]] = set()
         for origin in origins:
             if "*" in origin:
-                scheme, base, port = parse_wildcard(origin)
-                wildcards.add((scheme, base, port))
+                pattern = parse_wildcard(origin)
+                if pattern.subdomains:
+                    wildcards.add((pattern.scheme, pattern.base, pattern.port))
+                else:
+                    any_port.add((pattern.scheme, pattern.base))
             else:
                 exact.add(origin)
         self.exact = frozenset(exact)
         self.wildcards = frozenset(wildcards)
+        self.any_port = frozenset(any_port)
         self.regex = regex
         self.func = func
         # Then a refusal costs one set lookup, less than remembering it (see middleware.Route).
-        self.exact_only = not wildcards and regex is None and func is None
+        self.exact_only = not wildcards and not any_port and regex is None and func is None
 
     def allows(self, origin: str, environ: Mapping[str, Any] | None = None) -> bool:
         if origin in self.exact:
@@ -189,8 +212,13 @@ class OriginMatcher:
             return False
         if self.wildcards and self._in_wildcard(origin):
             return True
-        if (self.regex is None and self.func is None) or parse_serialized_origin(origin) is None:
+        if self.regex is None and self.func is None and not self.any_port:
             return False
+        parsed = parse_serialized_origin(origin)
+        if parsed is None:
+            return False
+        if (parsed.scheme, parsed.host) in self.any_port:
+            return True
         if self.regex is not None and self.regex.fullmatch(origin):
             return True
         if self.func is None:
@@ -209,8 +237,11 @@ class OriginMatcher:
         host, colon, port = hostport.partition(":")
         dot = host.find(".")
         while dot >= 0:
-            if (scheme, host[dot + 1 :], port) in self.wildcards:
+            base = host[dot + 1 :]
+            if (scheme, base, port) in self.wildcards:
                 # Scheme and port equal a validated pattern's; the host (and a bare ':') is left to check.
                 return is_hostname(host) and (bool(port) or not colon)
+            if (scheme, base, "*") in self.wildcards:
+                return is_hostname(host) and (not colon or is_serialized_port(port, scheme))
             dot = host.find(".", dot + 1)
         return False

@@ -34,13 +34,18 @@ class CORSPolicy:
     """Who may read a resource from another origin, and how.
 
     ``allow_origins`` holds exact origins (``"http://localhost:3000"``), wildcard-subdomain patterns
-    (``"https://*.example.com"``: any depth, never the apex), the literal ``"null"``, or ``"*"`` alone.
-    There is no default origin: a policy that allows nothing is refused rather than opened up.
+    (``"https://*.example.com"``: any depth, never the apex), port patterns (``"http://localhost:*"``:
+    that scheme and host on any port; ``"https://*.example.com:*"``), the literal ``"null"``, or ``"*"``
+    alone. There is no default origin: a policy that allows nothing is refused rather than opened up.
+    ``allow_origin_func(origin, environ) -> bool`` decides the origins no list names; if it reads request
+    headers besides Origin (Host, a tenant header), name them in ``allow_origin_func_vary`` so that every
+    answer carries them in ``Vary`` and no cache serves one tenant's answer to another.
     """
 
     allow_origins: Sequence[str] = ()
     allow_origin_regex: str | Sequence[str] | None = None
     allow_origin_func: OriginFunc | None = None
+    allow_origin_func_vary: Sequence[str] = ()
     allow_methods: Sequence[str] = ("GET",)
     allow_headers: Sequence[str] = ()
     expose_headers: Sequence[str] = ()
@@ -68,6 +73,12 @@ class CORSPolicy:
             setattr_(self, "allow_headers", _names("allow_headers", self.allow_headers, lower=True))
         with errors.check():
             setattr_(self, "expose_headers", _names("expose_headers", self.expose_headers, lower=False))
+        with errors.check():
+            setattr_(
+                self,
+                "allow_origin_func_vary",
+                _names("allow_origin_func_vary", self.allow_origin_func_vary, lower=False),
+            )
         for name in ("allow_credentials", "allow_private_network", "tolerate_insecure_origins"):
             value = getattr(self, name)
             if not isinstance(value, bool):
@@ -108,6 +119,17 @@ PEER_NAMES = {
     "methods": "allow_methods",
     "headers": "allow_headers",
     "exposed_headers": "expose_headers",
+    # flask-cors and django-cors-headers
+    "resources": "rules",
+    "cors_urls_regex": "rules",
+    "cors_allowed_origin_regexes": "allow_origin_regex",
+    "cors_allow_credentials": "allow_credentials",
+    "cors_allow_methods": "allow_methods",
+    "cors_allow_headers": "allow_headers",
+    "cors_expose_headers": "expose_headers",
+    "cors_preflight_max_age": "max_age",
+    "cors_allow_private_network": "allow_private_network",
+    "intercept_exceptions": "catch_exceptions",
 }
 
 
@@ -145,6 +167,15 @@ def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[Con
                 )
     origins = policy.allow_origins
     has_regex, has_func = policy.allow_origin_regex is not None, policy.allow_origin_func is not None
+    if policy.allow_origin_func_vary and not has_func:
+        out.append(
+            ConfigError(
+                "allow_origin_func_vary",
+                "names the request headers allow_origin_func reads (for Vary), but no allow_origin_func "
+                "is set",
+                value=policy.allow_origin_func_vary,
+            )
+        )
     if not origins and not has_regex and not has_func:
         out.append(
             ConfigError(
@@ -308,6 +339,7 @@ def _host_of(origin: str) -> str:
 # A preflight answer depends on these request headers, so a cache must key on them.
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 PRIVATE_NETWORK_VARY = ("Access-Control-Request-Private-Network",)
+_PREFLIGHT_VARY_LOWER = frozenset(name.lower() for name in PREFLIGHT_VARY)
 
 
 class CompiledPolicy:
@@ -347,8 +379,15 @@ class CompiledPolicy:
         self.header_names = frozenset(policy.allow_headers) - {"*"}
         self.private_network = policy.allow_private_network
         # Vary tokens. When the answer does not depend on the Origin there is nothing for a cache to vary on.
-        self.actual_vary: tuple[str, ...] = () if self.any_origin else ("Origin",)
-        self.preflight_vary = PREFLIGHT_VARY + (PRIVATE_NETWORK_VARY if self.private_network else ())
+        # An origin function that reads other request headers (Host, a tenant header) makes the answer
+        # depend on them too: they join Origin in Vary.
+        func_vary = tuple(
+            name for name in policy.allow_origin_func_vary if name.lower() not in _PREFLIGHT_VARY_LOWER
+        )
+        self.actual_vary: tuple[str, ...] = () if self.any_origin else ("Origin", *func_vary)
+        self.preflight_vary = (
+            PREFLIGHT_VARY + func_vary + (PRIVATE_NETWORK_VARY if self.private_network else ())
+        )
 
         # What an allowed actual response gets after Access-Control-Allow-Origin.
         grant: list[tuple[str, str]] = []

@@ -40,6 +40,7 @@ EVERY_FIELD = {
     "allow_origins": ["http://localhost:3000", "https://*.example.com"],
     "allow_origin_regex": r"https://pr-[0-9]+\.preview\.example\.org",
     "allow_origin_func": "test_config:is_partner",
+    "allow_origin_func_vary": ["X-Tenant"],
     "allow_methods": ["GET", "PUT"],
     "allow_headers": ["content-type", "x-token"],
     "expose_headers": ["X-Request-Id"],

@@ -415,7 +415,12 @@ def run_middleware(
 
 latin1 = st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=60)
 HOSTILE_POLICY = CORSPolicy(
-    allow_origins=["https://app.example.com", "https://*.example.com"],
+    allow_origins=[
+        "https://app.example.com",
+        "https://*.example.com",
+        "http://localhost:*",
+        "https://*.dev.example.org:*",
+    ],
     allow_methods=["GET", "PUT"],
     allow_headers=["content-type"],
     allow_credentials=True,
@@ -429,7 +434,17 @@ HOSTILE_RULES = [("/public/*", CORSPolicy(allow_origins=["*"])), ("/*", HOSTILE_
     method=st.one_of(st.sampled_from(["GET", "OPTIONS", "POST", "options", "PUT"]), latin1),
     path=st.one_of(st.sampled_from(["/", "/public/x", "/api/x", "/PUBLIC/x"]), latin1),
     origin=st.one_of(
-        st.none(), latin1, st.sampled_from(["https://app.example.com", "https://a.example.com"])
+        st.none(),
+        latin1,
+        st.sampled_from(
+            [
+                "https://app.example.com",
+                "https://a.example.com",
+                "http://localhost:",
+                "https://a.dev.example.org:",
+                "https://a.dev.example.org:8443",
+            ]
+        ),
     ),
     acrm=st.one_of(st.none(), latin1, st.just("PUT")),
     acrh=st.one_of(st.none(), latin1),

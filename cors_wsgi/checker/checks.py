@@ -130,6 +130,15 @@ def _missing_fix(plan: Plan, response: Response, *, preflight: bool) -> str:
                 f"{allow}."
             )
         return f"{allow}, and answer its preflights with 204 and the Access-Control-Allow-* headers."
+    if status >= 500:
+        return (
+            f"the response is an error ({status}) without CORS headers, so the page sees a CORS "
+            f"error instead of the {status}: an unhandled exception escaped the application and the "
+            f"server wrote its own 500, past the CORS layer. With cors_wsgi, "
+            f"`CORSMiddleware(app, ..., catch_exceptions=True)` (or `catch_exceptions = true` under "
+            f"`[middleware]` in the file) answers such errors with a 500 that carries the CORS headers; "
+            f"then fix the error itself (the traceback is logged on the `cors_wsgi` logger)."
+        )
     if status >= 400:
         return (
             f"the response is an error ({status}) without CORS headers, so the page sees a CORS error "
