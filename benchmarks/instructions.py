@@ -167,6 +167,13 @@ def cases() -> list[Case]:
             Case(f"{label}/minimal", lambda cfg=cfg: minimal(cfg), pool),
             Case(f"{label}/cors_wsgi", lambda cfg=cfg: cors_wsgi(cfg), pool),
         ]
+    # Observing decisions (report_only, on_decision): the same requests, cors_wsgi with the option on.
+    for kind in ("get_allowed", "get_refused", "preflight_allowed"):
+        env = request_environ(KINDS[kind], main)
+        out += [
+            Case(f"{kind}/cors_wsgi_report_only", lambda: _observed(main, report_only=True), _same(env)),
+            Case(f"{kind}/cors_wsgi_on_decision", lambda: _observed(main, on_decision=True), _same(env)),
+        ]
     hostile_acrh = request_environ(
         KINDS["preflight_allowed"], main, HTTP_ACCESS_CONTROL_REQUEST_HEADERS=",".join(["x"] * 2048)[:4095]
     )
@@ -183,6 +190,25 @@ def cases() -> list[Case]:
             Case(f"flask_{kind}/flask_cors_wsgi", _flask_cors_wsgi, _same(env)),
         ]
     return out
+
+
+def _observed(cfg: OriginConfig, *, report_only: bool = False, on_decision: bool = False) -> WSGIApp:
+    """cors_wsgi as configured for the other cases, with a stricter candidate or a counting callback."""
+    from cors_wsgi import CORSMiddleware
+
+    enforced = cors_wsgi(cfg)
+    policy = enforced._routing.compiled.policy  # type: ignore[attr-defined]
+    counts: dict[bool, int] = {}
+
+    def count(event: Any) -> None:
+        counts[event.allowed] = counts.get(event.allowed, 0) + 1
+
+    return CORSMiddleware(
+        bare_app,
+        policy,
+        report_only=policy.replace(allow_origins=[cfg.allowed]) if report_only else None,
+        on_decision=count if on_decision else None,
+    )
 
 
 def _backtracking() -> WSGIApp:
@@ -368,6 +394,22 @@ def table(counts: dict[str, float]) -> str:
         added_cw = cw - base
         share = f"1/{added_fc / added_cw:.0f}" if added_cw > 0 else "below zero: answered before Flask"
         lines.append(f"| {kind} | {base:,.0f} | {added_fc:,.0f} | {added_cw:,.0f} | {share} |")
+    lines += [
+        "",
+        "| observing (cors_wsgi's own instructions) | plain | + report_only | + on_decision |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind, label in (
+        ("get_allowed", "GET, allowed origin"),
+        ("get_refused", "GET, refused origin"),
+        ("preflight_allowed", "preflight, allowed"),
+    ):
+        plain = _added(counts, kind, "cors_wsgi", True)
+        report_only = _added(counts, kind, "cors_wsgi_report_only", True)
+        on_decision = _added(counts, kind, "cors_wsgi_on_decision", True)
+        if plain is None or report_only is None or on_decision is None:
+            continue
+        lines.append(f"| {label} | {plain:,.0f} | {report_only:,.0f} | {on_decision:,.0f} |")
     hostile = [
         ("hostile_acrh_2047_repeats", "preflight, ACRH of 2,047 repeated names (4,095 chars)"),
         (

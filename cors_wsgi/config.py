@@ -16,6 +16,10 @@ with ``path`` plus any ``CORSPolicy`` field::
     max_age = 600                 # TOML has no null: max_age = false sends no Max-Age header
     # allow_origin_func = "myapp.cors:is_partner"   # "module:attribute", imported when loaded
 
+Two optional top-level tables, read by ``CORSMiddleware.from_config`` (``load_config`` checks them and
+returns the rules alone): ``[middleware]`` with ``catch_exceptions = true``, and ``[report_only]`` holding
+``[[report_only.rule]]`` tables of the same shape, a candidate policy that is logged, never enforced.
+
 Precedence, highest first:
 
 1. the ``CORS_ALLOW_ORIGINS`` environment variable (comma-separated origins), when set, replaces
@@ -132,9 +136,17 @@ def rule_tables(data: object, source: str) -> list[Mapping[str, Any]]:
         if key == "middleware":
             for error in _middleware_errors(data[key], source):
                 errors.add(error)
+        elif key == "report_only":
+            with errors.check():
+                rule_tables(data[key], f"{source}: [report_only]")
         elif key != "rule":
             errors.add(
-                _error(source, str(key), "unknown top-level key", _hint(str(key), ["rule", "middleware"]))
+                _error(
+                    source,
+                    str(key),
+                    "unknown top-level key",
+                    _hint(str(key), ["rule", "middleware", "report_only"]),
+                )
             )
     tables = data.get("rule")
     if tables is None and not errors.errors:  # a misspelt 'rule' says enough
@@ -190,11 +202,23 @@ def load_middleware_config(
     environ: Mapping[str, str] | None = None,
     origins_env: str | None = ORIGINS_ENV,
 ) -> tuple[RuleList, dict[str, Any]]:
-    """``load_config``, plus the file's ``[middleware]`` switches (``catch_exceptions``)."""
+    """``load_config``, plus the file's ``[middleware]`` switches (``catch_exceptions``) and its
+    ``[report_only]`` candidate rules (``[[report_only.rule]]`` tables, the same shape as ``[[rule]]``;
+    ``CORS_ALLOW_ORIGINS`` never overrides a candidate)."""
     source = os.fspath(path)
     data = read_toml(source)
-    rules = config_from_mapping(data, source=source, environ=environ, origins_env=origins_env)
-    return rules, middleware_options(data)
+    errors = Collector()
+    rules: RuleList = []
+    options = middleware_options(data)
+    with errors.check():
+        rules = config_from_mapping(data, source=source, environ=environ, origins_env=origins_env)
+    if "report_only" in data:
+        with errors.check():
+            options["report_only"] = config_from_mapping(
+                data["report_only"], source=f"{source}: [report_only]", environ=environ, origins_env=None
+            )
+    errors.raise_if_any()
+    return rules, options
 
 
 def rule_location(source: str, index: int, table: Mapping[str, Any]) -> str:

@@ -157,16 +157,49 @@ def preflight(
     if private_network and not compiled.private_network:
         refused.append(Refusal(codes.PRIVATE_NETWORK, request_private_network))
     if refused:
+        if explain and all(r.code in _NAMED_BY_THE_BROWSER for r in refused):
+            return _partial_grant(compiled, allow_origin, request_method, names, tuple(refused))
         return refuse_preflight(compiled.preflight_vary, tuple(refused), explain=explain)
     headers = [("Access-Control-Allow-Origin", allow_origin), *compiled.preflight_grant]
-    if compiled.any_method:
+    if compiled.any_method and not compiled.star_methods:
         # Echo rather than "*": with credentials a browser takes "*" literally.
         headers.append(("Access-Control-Allow-Methods", request_method))
-    if names:
+    if names and not compiled.star_headers:
         headers.append(("Access-Control-Allow-Headers", ", ".join(names)))
     if private_network:
         headers.append(("Access-Control-Allow-Private-Network", "true"))
     return Decision("preflight", True, 204, tuple(headers), compiled.preflight_vary)
+
+
+# Refusals the browser's console names exactly when the preflight grants the origin but not them.
+_NAMED_BY_THE_BROWSER = frozenset({codes.METHOD, codes.HEADERS})
+
+
+def _partial_grant(
+    compiled: CompiledPolicy,
+    allow_origin: str,
+    request_method: str,
+    names: tuple[str, ...],
+    refusals: tuple[Refusal, ...],
+) -> Decision:
+    """Debug mode only: an ok preflight that grants the origin but not the method or header at fault.
+
+    The browser then reports "Method PUT is not allowed by Access-Control-Allow-Methods" or "Request header
+    field x-token is not allowed by Access-Control-Allow-Headers" instead of a generic preflight failure.
+    Still a refusal (``allowed`` is False, no Max-Age: nothing is cached), and the reason is logged.
+    """
+    headers = [("Access-Control-Allow-Origin", allow_origin), *compiled.origin_only_grant]
+    refused_method = any(r.code == codes.METHOD for r in refusals)
+    if not refused_method:
+        method = request_method if compiled.any_method else ", ".join(compiled.policy.allow_methods)
+        headers.append(("Access-Control-Allow-Methods", method))
+    elif not compiled.any_method:
+        headers.append(("Access-Control-Allow-Methods", ", ".join(compiled.policy.allow_methods)))
+    not_allowed = {name for r in refusals if r.code == codes.HEADERS for name in r.detail}
+    granted = [name for name in names if name not in not_allowed]
+    if granted:
+        headers.append(("Access-Control-Allow-Headers", ", ".join(granted)))
+    return Decision("preflight", False, 204, tuple(headers), compiled.preflight_vary, b"", refusals)
 
 
 def refuse_preflight(vary: tuple[str, ...], refusals: tuple[Refusal, ...], *, explain: bool) -> Decision:

@@ -37,6 +37,16 @@ from .decision import Decision, actual, actual_tail, preflight, refuse_path
 from .errors import ConfigError
 from .headers import OWNED_INITIALS, merge_headers
 from .memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
+from .observe import (
+    NO_RULE,
+    DecisionEvent,
+    OnDecision,
+    Outcome,
+    ReportLimiter,
+    deliver,
+    outcome_of,
+    report,
+)
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
 from .rules import DOT_SEGMENT, RuleList, Rules
 from .unhandled import call_guarded
@@ -52,7 +62,15 @@ Tail = Sequence[tuple[str, str]]
 Written = tuple[str, tuple[tuple[str, str], ...], tuple[bytes, ...]]
 
 logger = logging.getLogger("cors_wsgi")
-MIDDLEWARE_ARGUMENTS = ("policy", "rules", "debug", "catch_exceptions", *POLICY_FIELDS)
+MIDDLEWARE_ARGUMENTS = (
+    "policy",
+    "rules",
+    "debug",
+    "catch_exceptions",
+    "report_only",
+    "on_decision",
+    *POLICY_FIELDS,
+)
 
 _STATUS_LINES = {204: "204 No Content", 403: "403 Forbidden"}
 
@@ -76,6 +94,7 @@ class Route:
         "debug",
         "memoises",
         "no_origin_tail",
+        "outcomes",
         "preflights",
         "remembers_refusals",
     )
@@ -88,6 +107,8 @@ class Route:
         self.memoises = not debug and compiled.policy.allow_origin_func is None
         self.actual_tails: Memo[str, Tail] = Memo(ACTUAL_MEMO_SIZE)
         self.preflights: Memo[tuple[str | None, ...], Written] = Memo(PREFLIGHT_MEMO_SIZE)
+        # Only filled when decisions are observed (report_only, on_decision: observe.py).
+        self.outcomes: Memo[Any, Outcome] = Memo(ACTUAL_MEMO_SIZE)
         self.no_origin_tail = _tail(actual(compiled, None))
         # Refusing an origin costs one set lookup when only exact origins are listed: cheaper than
         # remembering it, and a stream of unknown origins then never churns the memo of the allowed ones.
@@ -119,6 +140,7 @@ class RefusingRoute(Route):
         self.debug = debug
         self.actual_tails = Memo(0)  # never filled: the answer is the same for every origin
         self.preflights = Memo(0)
+        self.outcomes = Memo(0)
         self.memoises = False
         self.no_origin_tail = _tail(refuse_path("GET", None, None))
 
@@ -136,7 +158,17 @@ class RefusingRoute(Route):
 
 
 class CORSMiddleware:
-    """Wrap ``app`` so that it answers CORS as ``policy`` (or per-path ``rules``) says."""
+    """Wrap ``app`` so that it answers CORS as ``policy`` (or per-path ``rules``) says.
+
+    ``debug`` logs and explains every decision (not for production: it tells a refused page why);
+    ``catch_exceptions`` answers an exception escaping ``app`` with a 500 that keeps the CORS headers;
+    ``report_only`` (a CORSPolicy or rules) and ``on_decision`` (a callable) observe decisions
+    (``observe.py``); without them no observing code runs at all.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> CORSMiddleware:
+        observed = kwargs.get("report_only") is not None or kwargs.get("on_decision") is not None
+        return super().__new__(ObservedCORSMiddleware if observed and cls is CORSMiddleware else cls)
 
     def __init__(
         self,
@@ -146,6 +178,8 @@ class CORSMiddleware:
         rules: RuleList | None = None,
         debug: bool = False,
         catch_exceptions: bool = False,
+        report_only: CORSPolicy | RuleList | None = None,
+        on_decision: OnDecision | None = None,
         **policy_fields: Any,
     ) -> None:
         given = [name for name, value in (("policy", policy), ("rules", rules)) if value is not None]
@@ -168,6 +202,11 @@ class CORSMiddleware:
         self._routing = self._route(
             _policy_from_keywords(policy_fields) if policy_fields else policy or rules
         )
+        self._candidate = None if report_only is None else self._route(report_only)
+        if on_decision is not None and not callable(on_decision):
+            raise ConfigError("on_decision", f"{on_decision!r} is not callable", value=on_decision)
+        self.on_decision = on_decision
+        self._limiter = ReportLimiter()
 
     @classmethod
     def from_config(
@@ -183,9 +222,35 @@ class CORSMiddleware:
         rules, switches = load_middleware_config(path, environ=environ)
         return cls(app, rules=rules, **{**switches, **options})
 
-    def reconfigure(self, policy_or_rules: CORSPolicy | RuleList) -> None:
-        """Swap in a new policy or rule list. It is validated first; on error the old one stays in force."""
-        self._routing = self._route(policy_or_rules)
+    def reconfigure(
+        self, policy_or_rules: CORSPolicy | RuleList, *, report_only: CORSPolicy | RuleList | None = None
+    ) -> None:
+        """Swap in a new policy or rule list. It is validated first; on error the old one stays in force.
+
+        ``report_only`` replaces the candidate too, on a middleware built with one.
+        """
+        routing = self._route(policy_or_rules)
+        candidate = self._candidate if report_only is None else self._route(report_only)
+        self._routing, self._candidate = routing, candidate
+
+    def reload_config(
+        self, path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
+    ) -> bool:
+        """Read ``path`` again and swap in its rules (and ``[report_only]``); True when it took effect.
+
+        A file with mistakes changes nothing: the ConfigError is logged on ``cors_wsgi`` and the policy in
+        force stays (for reloading on a signal: docs/rolling-out.md).
+        """
+        try:
+            rules, switches = load_middleware_config(path, environ=environ)
+            self.reconfigure(rules, report_only=switches.get("report_only"))
+        except ConfigError as exc:
+            logger.error(
+                "CORS configuration %s not reloaded; the previous policy stays in force:\n%s", path, exc
+            )
+            return False
+        logger.info("CORS configuration reloaded from %s", path)
+        return True
 
     def _route(self, policy_or_rules: CORSPolicy | RuleList | None) -> Route | Rules[Route]:
         debug = self.debug
@@ -252,6 +317,56 @@ class CORSMiddleware:
         )
 
 
+class ObservedCORSMiddleware(CORSMiddleware):
+    """CORSMiddleware with ``report_only`` and/or ``on_decision``: every CORS request is decided by the
+    enforced policy (and the candidate) for the record first, then answered exactly as without them."""
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if "HTTP_ORIGIN" in environ:
+            self._observe(environ)
+        return super().__call__(environ, start_response)
+
+    def _observe(self, environ: WSGIEnvironment) -> None:
+        origin = environ["HTTP_ORIGIN"]
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "")
+        asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        key: str | tuple[str | None, ...] = origin
+        preflight = method == "OPTIONS" and asked is not None
+        if preflight:
+            key = (
+                origin,
+                asked,
+                environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+                environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+            )
+        enforced = outcome_of(self._routing, self._dot_segment, environ, path, key)
+        difference = None
+        if self._candidate is not None:
+            candidate = outcome_of(self._candidate, self._dot_segment, environ, path, key)
+            if candidate.allowed != enforced.allowed:
+                report(environ, enforced, candidate, self._limiter)
+                difference = candidate
+        if self.on_decision is None or (enforced.reason == NO_RULE and difference is None):
+            return  # no callback; or neither policy answers this path: not a request CORS decides here
+        if not preflight:
+            event = DecisionEvent(
+                "actual", origin, method, path, enforced.allowed, enforced.reason, enforced.rule, difference
+            )
+        else:
+            event = DecisionEvent(
+                "preflight",
+                origin,
+                asked or "",
+                path,
+                enforced.allowed,
+                enforced.reason,
+                enforced.rule,
+                difference,
+            )
+        deliver(self.on_decision, event)
+
+
 def _log_preflight(environ: WSGIEnvironment, decision: Decision) -> None:
     logger.debug(
         "preflight %s origin=%s method=%s headers=%s -> %s%s",
@@ -259,7 +374,7 @@ def _log_preflight(environ: WSGIEnvironment, decision: Decision) -> None:
         safe_repr(environ.get("HTTP_ORIGIN")),
         safe_repr(environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")),
         safe_repr(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")),
-        "allowed (204)" if decision.allowed else "refused (403): ",
+        "allowed (204)" if decision.allowed else f"refused ({decision.status}): ",
         "; ".join(decision.reasons),
     )
 

@@ -360,10 +360,13 @@ class CompiledPolicy:
         "header_names",
         "matcher",
         "methods",
+        "origin_only_grant",
         "policy",
         "preflight_grant",
         "preflight_vary",
         "private_network",
+        "star_headers",
+        "star_methods",
     )
 
     def __init__(self, policy: CORSPolicy, regex: re.Pattern[str] | None) -> None:
@@ -405,8 +408,22 @@ class CompiledPolicy:
         # What an allowed preflight gets after Access-Control-Allow-Origin (Expose-Headers is for actual
         # responses only); Allow-Methods/-Headers that echo the request are added per request.
         preflight = [h for h in grant if h[0] != "Access-Control-Expose-Headers"]
+        # Without credentials a literal "*" means "any", and the browser's preflight cache then covers
+        # later requests with other methods or headers too. With credentials browsers read "*" as a
+        # name, so the grant echoes what was asked (see decision.preflight).
+        self.star_methods = self.any_method and not policy.allow_credentials
+        self.star_headers = self.any_header and not policy.allow_credentials
         if not self.any_method:
             preflight.append(("Access-Control-Allow-Methods", ", ".join(policy.allow_methods)))
+        elif self.star_methods:
+            preflight.append(("Access-Control-Allow-Methods", "*"))
+        if self.star_headers:
+            # The wildcard never covers Authorization: it is named beside it when the policy lists it.
+            named = ", authorization" if "authorization" in self.header_names else ""
+            preflight.append(("Access-Control-Allow-Headers", "*" + named))
+        # What a preflight refused for its method or headers gets in debug mode: the grant of the origin
+        # alone, so the browser's console names the method or header at fault (decision.preflight).
+        self.origin_only_grant = tuple(h for h in grant if h[0] != "Access-Control-Expose-Headers")
         if policy.max_age is not None:
             preflight.append(("Access-Control-Max-Age", str(policy.max_age)))
         self.preflight_grant = tuple(preflight)

@@ -27,7 +27,7 @@ def test_one_input(data: bytes) -> None:
     for case in POLICIES:
         for explain in (False, True):
             d = decide(case.policy, method, origin, acrm, acrh, pna, {}, explain=explain)
-            check_decision(case, method, origin, acrm, acrh, pna, d)
+            check_decision(case, method, origin, acrm, acrh, pna, d, explain)
 
 
 if __name__ == "__main__":

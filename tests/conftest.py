@@ -207,3 +207,15 @@ def browser() -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
+
+
+def require_module(name: str, why: str = "a test dependency") -> Any:
+    """Import ``name``; without it, skip locally with the reason, and fail when CI=true."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is not installed ({why}); CI=true, so this test may not be skipped")
+        pytest.skip(f"{name} is not installed ({why})")

@@ -84,10 +84,56 @@ def test_debug_body_hint_names_the_difference(origin: str, word: str) -> None:
     assert word in body.lower(), body
 
 
-def test_debug_body_allowed_origin_only_method_reason() -> None:
-    body = refused_preflight(client(True), "https://app.example.com", method="PATCH").text
+# Debug mode, allowed origin, refused method or header: an ok preflight that grants the origin alone, so
+# the browser's console names the method or header at fault; the reason goes to the log.
+
+
+def test_debug_allowed_origin_refused_method_names_the_method(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="cors_wsgi"):
+        res = client(True).options(
+            "/x",
+            headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "PATCH"},
+            status=204,
+        )
+    assert res.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert res.headers["Access-Control-Allow-Credentials"] == "true"
+    assert (
+        "PATCH" not in res.headers["Access-Control-Allow-Methods"]
+    )  # the browser: "Method PATCH is not allowed"
+    assert "Access-Control-Max-Age" not in res.headers  # a failure is never cached
+    assert res.body == b""
+    (line,) = [r.getMessage() for r in caplog.records if "preflight" in r.getMessage()]
+    assert "refused (204)" in line
+    assert "PATCH" in line
+    assert "scheme" not in line.lower()  # the origin is fine: no origin hint
+
+
+def test_debug_allowed_origin_refused_header_names_the_header(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="cors_wsgi"):
+        res = client(True).options(
+            "/x",
+            headers={
+                "Origin": "https://app.example.com",
+                "Access-Control-Request-Method": "PUT",
+                "Access-Control-Request-Headers": "x-token,x-evil",
+            },
+            status=204,
+        )
+    assert res.headers["Access-Control-Allow-Methods"] == "GET, PUT"
+    assert res.headers["Access-Control-Allow-Headers"] == "x-token"  # x-evil left out: the console names it
+    assert any("x-evil" in r.getMessage() for r in caplog.records)
+
+
+def test_without_debug_the_same_preflights_are_plain_403s() -> None:
+    c = client(False)
+    refused_preflight(c, "https://app.example.com", method="PATCH")
+    refused_preflight(c, "https://app.example.com", method="PUT", headers="x-token,x-evil")
+
+
+def test_debug_refused_origin_is_still_a_403_with_its_reasons() -> None:
+    body = refused_preflight(client(True), "http://app.example.com", method="PATCH").text
     assert "PATCH" in body
-    assert "scheme" not in body.lower()  # the origin is fine: no origin hint
+    assert "scheme" in body.lower()
 
 
 def test_debug_body_does_not_let_request_values_forge_lines() -> None:

@@ -7,11 +7,10 @@ documented differences (whole-origin regex match, no '*' with credentials) have 
 
 from __future__ import annotations
 
-import importlib
-import os
 from typing import Any
 
 import pytest
+from conftest import require_module
 
 from cors_wsgi import ConfigError, CORSMiddleware
 from cors_wsgi.django_settings import (
@@ -25,12 +24,7 @@ from cors_wsgi.django_settings import (
 
 
 def _require(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{module} is not installed; CI=true, so the Django differential may not be skipped")
-        pytest.skip(f"{module} is not installed (a test dependency)")
+    return require_module(module, "the Django differential")
 
 
 def test_defaults_are_django_cors_headers_defaults() -> None:

@@ -7,7 +7,6 @@ waitress processes on 127.0.0.1. A framework that is not installed skips locally
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import signal
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import get_free_port, http_get, stop
+from conftest import get_free_port, http_get, require_module, stop
 from framework_apps import DATA, FRAMEWORKS, FRONTEND, Boom, build
 from webtest import TestApp
 
@@ -29,15 +28,8 @@ ESCAPES = {"flask": False, "django": False, "falcon": False, "bottle": False, "p
 
 
 def require(name: str) -> None:
-    module = MODULES.get(name)
-    if module is None:
-        return
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{module} is not installed; CI=true, so the framework matrix may not be skipped")
-        pytest.skip(f"{module} is not installed (a test dependency)")
+    if name in MODULES:
+        require_module(MODULES[name], "the framework matrix")
 
 
 @pytest.fixture(params=FRAMEWORKS)
@@ -131,9 +123,7 @@ def _server_command(server: str, port: int) -> list[str]:
 
 @pytest.mark.parametrize("server", ["gunicorn", "waitress"])
 def test_under_a_real_server(framework: str, server: str, tmp_path: Path) -> None:
-    require_server = {"gunicorn": "gunicorn", "waitress": "waitress"}[server]
-    MODULES[require_server] = require_server
-    require(require_server)
+    require_module(server, "the framework matrix")
     port = get_free_port()
     log = tmp_path / f"{server}.log"
     env = {**os.environ, "CORS_TEST_FRAMEWORK": framework, "PYTHONPATH": str(ROOT)}
