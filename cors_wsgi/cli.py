@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .checker import BadRequest, TransportError, check_url
+from .checker.model import BROWSERS
 from .checker.render import render_text
 from .checker.runner import MAX_REDIRECTS
 
@@ -152,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "-k", "--insecure", action="store_true", help="do not verify the server's TLS certificate"
     )
+    check.add_argument(
+        "--browser",
+        choices=BROWSERS,
+        default="chromium",
+        help="the engine whose verdict to give where engines differ (default chromium; see docs/browsers.md)",
+    )
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.add_argument("-v", "--verbose", action="store_true", help="show every header and the body preview")
 
@@ -207,6 +214,7 @@ def run_check(args: argparse.Namespace) -> int:
             timeout=args.max_time,
             insecure=args.insecure,
             max_redirects=args.max_redirs,
+            browser=args.browser,
         )
     except BadRequest as exc:
         print(f"python -m cors_wsgi check: {exc}", file=sys.stderr)

@@ -231,3 +231,28 @@ def test_https_certificate_is_verified_unless_insecure() -> None:
 def hello_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"hello"]
+
+
+@pytest.mark.parametrize("browser", ["chromium", "firefox", "webkit"])
+def test_browser_option_reports_that_engines_preflight_cache_time(demo: DemoServer, browser: str) -> None:
+    args = ["check", api(demo, "/api/echo"), "--origin", demo.frontend_url, "-X", "PUT", "--credentials"]
+    args += [
+        "-H",
+        "Content-Type: application/json",
+        "-H",
+        "X-Demo-Token: t",
+        "-d",
+        "{}",
+        "--browser",
+        browser,
+    ]
+    run = cli(*args)
+    assert run.returncode == 0, run.stdout + run.stderr
+    name = {"chromium": "Chromium", "firefox": "Firefox", "webkit": "WebKit"}[browser]
+    # the demo's max_age is 600 s: under every engine's cap (WebKit's is exactly 600)
+    assert f"* {name} caches this preflight's answer for 600 s (Access-Control-Max-Age: 600)." in run.stdout
+    assert json.loads(cli(*args, "--json").stdout)["request"]["browser"] == browser
+    assert (
+        cli("check", api(demo, "/api/data"), "--origin", demo.frontend_url, "--browser", "lynx").returncode
+        == 2
+    )

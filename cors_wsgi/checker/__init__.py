@@ -21,8 +21,9 @@ WSGI), ``render`` (text output). Command line: ``python -m cors_wsgi check --hel
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
-from .model import CheckRequest, Failure, Headers, Response, Step, Verdict
+from .model import BROWSERS, CheckRequest, Failure, Headers, Response, Step, Verdict
 from .plan import BadRequest
 from .runner import MAX_REDIRECTS, run
 from .transport import TransportError, WSGIApp, http_sender, wsgi_sender
@@ -41,6 +42,13 @@ __all__ = [
 ]
 
 HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]]
+Browser = Literal["chromium", "firefox", "webkit"]
+
+
+def _browser(name: str) -> Browser:
+    if name not in BROWSERS:
+        raise BadRequest(f"browser {name!r} is not one of {', '.join(BROWSERS)}")
+    return name  # type: ignore[return-value]
 
 
 def _headers(headers: HeadersArg | None) -> Headers:
@@ -64,9 +72,16 @@ def check_url(
     timeout: float = 10.0,
     insecure: bool = False,
     max_redirects: int = MAX_REDIRECTS,
+    browser: Browser = "chromium",
 ) -> Verdict:
-    """Check a live server over HTTP(S). Raises BadRequest (bad input) or TransportError (network)."""
-    request = CheckRequest(url, origin, method, _headers(headers), credentials, body, private_network)
+    """Check a live server over HTTP(S). Raises BadRequest (bad input) or TransportError (network).
+
+    ``browser`` ("chromium", "firefox" or "webkit") picks the engine whose verdict is given where
+    engines differ (docs/browsers.md).
+    """
+    request = CheckRequest(
+        url, origin, method, _headers(headers), credentials, body, private_network, _browser(browser)
+    )
     send = http_sender(timeout=timeout, insecure=insecure)
     return run(request, send, cookie=cookie, max_redirects=max_redirects)
 
@@ -83,6 +98,7 @@ def check_wsgi(
     private_network: bool = False,
     cookie: str | None = None,
     max_redirects: int = MAX_REDIRECTS,
+    browser: Browser = "chromium",
 ) -> Verdict:
     """Check a WSGI app in-process, through the same code as ``check_url``.
 
@@ -91,5 +107,7 @@ def check_wsgi(
     """
     if url.startswith("/"):
         url = "http://localhost" + url
-    request = CheckRequest(url, origin, method, _headers(headers), credentials, body, private_network)
+    request = CheckRequest(
+        url, origin, method, _headers(headers), credentials, body, private_network, _browser(browser)
+    )
     return run(request, wsgi_sender(app), cookie=cookie, max_redirects=max_redirects)

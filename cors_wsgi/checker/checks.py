@@ -28,8 +28,12 @@ PREFLIGHT_PREFIX = "Response to preflight request doesn't pass access control ch
 # request's mode to 'no-cors'"; current ones stop here.
 _NO_CORS_HINT = " Have the server send the header with a valid value."
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-CHROMIUM_MAX_AGE_CAP = 7200
-FIREFOX_MAX_AGE_CAP = 86400
+# What each engine caps Access-Control-Max-Age at (measured: docs/browsers.md). The checker keeps its own
+# copy of the browsers' facts on purpose (see fetch.py); grammar.MAX_AGE_CAPS is the library's.
+MAX_AGE_CAPS = {"chromium": 7200, "firefox": 86400, "webkit": 600}
+ENGINE_NAMES = {"chromium": "Chromium", "firefox": "Firefox", "webkit": "WebKit"}
+CHROMIUM_MAX_AGE_CAP = MAX_AGE_CAPS["chromium"]
+FIREFOX_MAX_AGE_CAP = MAX_AGE_CAPS["firefox"]
 
 __all__ = ["cors_check", "preflight_check", "readable_headers", "warnings_for"]
 
@@ -374,7 +378,7 @@ def _headers_check(plan: Plan, header_names: list[str], response: Response) -> F
     sent = response.get("Access-Control-Allow-Headers")
     # Fetch step 7.6 (non-wildcard names) comes before 7.7; Chromium reports the first name in order.
     for name in sorted(fetch.NON_WILDCARD_HEADER_NAMES & set(plan.unsafe_names)):
-        if name not in allowed:
+        if name not in allowed and not wildcard:
             fix = (
                 f"`Access-Control-Allow-Headers: *` never covers {name}: list `{name}` explicitly. "
                 f"(The Fetch standard requires this; Chromium 156 still lets it through with only a "
@@ -387,6 +391,8 @@ def _headers_check(plan: Plan, header_names: list[str], response: Response) -> F
             return _header_failure(name, fix)
     for name in plan.unsafe_names:
         if name in allowed or wildcard:
+            # Authorization under "*": the standard refuses it, every engine measured reads it
+            # (docs/browsers.md); the verdict follows the engines and warnings_for says why it is fragile.
             continue
         if sent is None:
             fix = (
@@ -456,9 +462,33 @@ def warnings_for(plan: Plan, response: Response, *, preflight: bool) -> list[str
         max_age = response.get("Access-Control-Max-Age")
         if max_age is not None and max_age.isdigit():
             seconds = int(max_age)
-            if seconds > CHROMIUM_MAX_AGE_CAP:
-                caps = f"Chromium caps it at {CHROMIUM_MAX_AGE_CAP} s"
-                if seconds > FIREFOX_MAX_AGE_CAP:
-                    caps += f", Firefox at {FIREFOX_MAX_AGE_CAP} s"
+            capped = [(ENGINE_NAMES[e], cap) for e, cap in MAX_AGE_CAPS.items() if seconds > cap]
+            if capped:
+                (first, first_cap), *rest = capped
+                caps = ", ".join([f"{first} caps it at {first_cap} s", *(f"{n} at {c} s" for n, c in rest)])
                 warnings.append(f"`Access-Control-Max-Age: {max_age}`: {caps}.")
+        names = {n.strip().lower() for n in (response.get("Access-Control-Allow-Headers") or "").split(",")}
+        uncovered = sorted(fetch.NON_WILDCARD_HEADER_NAMES & set(plan.unsafe_names) - names)
+        if "*" in names and uncovered and not plan.credentials:
+            warnings.append(
+                f"`Access-Control-Allow-Headers: *` lets {', '.join(uncovered)} through in Chromium, "
+                f"Firefox and WebKit today, but the Fetch standard says the wildcard never covers it and "
+                f"browsers are moving to enforce that: list `{uncovered[0]}` explicitly."
+            )
     return warnings
+
+
+def preflight_cache_note(plan: Plan, response: Response) -> str:
+    """How long the chosen engine keeps this preflight's answer (Max-Age, capped; 5 s without one)."""
+    engine = plan.request.browser
+    cap = MAX_AGE_CAPS[engine]
+    value = response.get("Access-Control-Max-Age")
+    if value is None or not value.isdigit():
+        name = ENGINE_NAMES[engine]
+        return f"{name} caches this preflight's answer for 5 s (no valid Access-Control-Max-Age)."
+    seconds = min(int(value), cap)
+    capped = f", capped at {cap} s" if int(value) > cap else ""
+    return (
+        f"{ENGINE_NAMES[engine]} caches this preflight's answer for {seconds} s "
+        f"(Access-Control-Max-Age: {value}{capped})."
+    )

@@ -31,6 +31,10 @@ class CheckRequest:
     credentials: bool = False
     body: bytes | None = None
     private_network: bool = False
+    browser: Literal["chromium", "firefox", "webkit"] = "chromium"  # the engine whose verdict is given
+
+
+BROWSERS = ("chromium", "firefox", "webkit")
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class Verdict:
                 "headers": [list(h) for h in req.headers],
                 "credentials": "include" if req.credentials else "same-origin",
                 "private_network": req.private_network,
+                "browser": req.browser,
             },
             "preflight_reasons": list(self.preflight_reasons),
             "steps": [

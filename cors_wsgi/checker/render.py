@@ -54,7 +54,8 @@ def _call(verdict: Verdict) -> str:
     if req.body is not None:
         options.append("body: ...")
     init = ", {" + ", ".join(options) + "}" if options else ""
-    return f"* fetch({req.url!r}{init}) from a page on {req.origin}"
+    engine = "" if req.browser == "chromium" else f" (judged as {req.browser})"
+    return f"* fetch({req.url!r}{init}) from a page on {req.origin}{engine}"
 
 
 def render_text(verdict: Verdict, *, verbose: bool = False) -> str:

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import urljoin, urlsplit
 
-from .checks import REDIRECT_STATUSES, cors_check, preflight_check, readable_headers, warnings_for
+from .checks import (
+    REDIRECT_STATUSES,
+    cors_check,
+    preflight_cache_note,
+    preflight_check,
+    readable_headers,
+    warnings_for,
+)
 from .model import CheckRequest, Failure, Headers, Response, Step, Verdict
 from .plan import Plan, local_network_note, origin_of, prepare
 
@@ -55,7 +62,7 @@ def run(
     steps: list[Step] = []
     warnings: list[str] = []
     lna = local_network_note(request.origin, request.url)
-    notes = (lna,) if lna else ()
+    notes: list[str] = [lna] if lna else []
     preflight_reasons = plan.preflight_reasons
     redirects = 0
 
@@ -71,7 +78,7 @@ def run(
             preflight_reasons=preflight_reasons,
             warnings=tuple(dict.fromkeys(warnings)),
             readable_headers=readable,
-            notes=notes,
+            notes=tuple(notes),
         )
 
     while True:
@@ -88,6 +95,7 @@ def run(
                     steps += probes
                 return finish(failure)
             warnings += warnings_for(plan, response, preflight=True)
+            notes.append(preflight_cache_note(plan, response))
 
         headers = plan.actual_headers(cookie)
         response = send(plan.method, plan.url, headers, plan.body)
