@@ -15,6 +15,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -84,7 +85,12 @@ class FirefoxEngine(Engine):
     def __init__(self) -> None:
         from marionette_driver.marionette import Marionette
 
-        self._client = Marionette(host="127.0.0.1", port=get_free_port(), bin=FIREFOX, headless=True)
+        # Firefox's own log goes to a temporary file, not into the working directory.
+        self._log = tempfile.NamedTemporaryFile(prefix="gecko-", suffix=".log", delete=False)  # noqa: SIM115
+        self._log.close()
+        self._client = Marionette(
+            host="127.0.0.1", port=get_free_port(), bin=FIREFOX, headless=True, gecko_log=self._log.name
+        )
         self._client.start_session()
         self._client.timeout.script = 20
 
@@ -98,6 +104,8 @@ class FirefoxEngine(Engine):
         with contextlib.suppress(Exception):
             self._client.delete_session()
         self._client.cleanup()
+        with contextlib.suppress(OSError):
+            os.unlink(self._log.name)
 
 
 class WebKitEngine(Engine):
