@@ -38,6 +38,14 @@ class Case:
     # starts to conform shows up here.
     standard_refuses: str | None = None
 
+    def fetch_init(self) -> dict[str, Any]:
+        """The page's ``fetch(url, init)`` options."""
+        return {
+            "method": self.method,
+            "headers": self.headers,
+            "credentials": "include" if self.credentials else "same-origin",
+        }
+
 
 PAGE = "PAGE"  # replaced by the page's origin when the server answers
 ACAO = ("Access-Control-Allow-Origin", PAGE)
@@ -229,11 +237,7 @@ def chromium_console(browser: Any, servers: tuple[str, str]) -> dict[str, tuple[
         page.goto(page_origin + "/")
         for case in CASES:
             url = f"{api}/{case.name}"
-            init = {
-                "method": case.method,
-                "headers": case.headers,
-                "credentials": "include" if case.credentials else "same-origin",
-            }
+            init = case.fetch_init()
             allowed = page.evaluate(
                 """async ([url, init]) => {
                     try { await (await fetch(url, init)).text(); return true; } catch (e) { return false; }
@@ -296,12 +300,7 @@ def engine_outcomes(
         engine.goto(page_origin + "/")
         for case in CASES:
             url = f"{api}/{case.name}?attempt={request.param}-{uuid.uuid4().hex}"
-            init = {
-                "method": case.method,
-                "headers": case.headers,
-                "credentials": "include" if case.credentials else "same-origin",
-            }
-            outcomes[case.name] = (url, engine.fetch(url, init))
+            outcomes[case.name] = (url, engine.fetch(url, case.fetch_init()))
     return str(request.param), outcomes
 
 
