@@ -4,28 +4,29 @@
 
     app = CORSMiddleware(app, allow_origins=["http://localhost:3000"], allow_credentials=True)
 
-See ``CORSPolicy`` for every setting and ``CORSMiddleware`` for per-path rules.
+Public API:
+
+- ``CORSMiddleware``: wraps a WSGI app; one ``CORSPolicy``, per-path ``rules=[(glob, policy), ...]``, or
+  the policy's fields as keywords; ``debug``, ``catch_exceptions``, ``report_only``, ``on_decision``;
+  ``CORSMiddleware.from_config(app, "cors.toml")``, ``reconfigure()``, ``reload_config()``.
+- ``CORSPolicy``: who may read what, validated and immutable (every field is documented there).
+- ``ConfigError``: every mistake of a configuration at once (``.errors``), each naming field and value.
+- ``load_config`` / ``config_from_mapping``: rules from a TOML file or a mapping.
+- ``check_wsgi``: what a browser would conclude about a WSGI app's answers (``cors-wsgi check`` for URLs).
+
+Logging goes to the ``cors_wsgi`` logger (``cors_wsgi.report`` for report-only records); the library adds
+only a ``NullHandler``, so nothing is printed unless the application configures logging.
 """
 
-from typing import TYPE_CHECKING, Any
+import logging
 
+from .checker import check_wsgi
 from .config import config_from_mapping, load_config
 from .errors import ConfigError
 from .middleware import CORSMiddleware
 from .policy import CORSPolicy
 
-if TYPE_CHECKING:
-    from .checker import check_wsgi
-
-
-def __getattr__(name: str) -> Any:
-    # The checker (a debugging tool) is imported on first use, so the middleware alone loads faster.
-    if name == "check_wsgi":
-        from .checker import check_wsgi
-
-        return check_wsgi
-    raise AttributeError(f"module 'cors_wsgi' has no attribute {name!r}")
-
+logging.getLogger("cors_wsgi").addHandler(logging.NullHandler())
 
 __all__ = ["CORSMiddleware", "CORSPolicy", "ConfigError", "check_wsgi", "config_from_mapping", "load_config"]
 __version__ = "0.1.0"

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from . import __version__
 from .checker import BadRequest, TransportError, check_url
 from .checker.model import BROWSERS
 from .checker.render import render_text
@@ -80,24 +81,26 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return _CurlStyle(prog, max_help_position=34, width=110)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m cors_wsgi") -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python -m cors_wsgi",
+        prog=prog,
         usage="%(prog)s <command> [options...]",
         description="CORS tools: check a server like a browser would, lint a cors_wsgi config.",
         formatter_class=_formatter,
     )
+    parser.add_argument("--version", action="version", version=f"cors-wsgi {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
 
     check = commands.add_parser(
         "check",
-        prog="python -m cors_wsgi check",
+        prog=f"{prog} check",
         usage="%(prog)s [options...] <url> --origin <origin>",
         help="would a browser let a page on <origin> read <url>?",
         description="Check, as a browser's fetch() would, whether a page on <origin> may read <url>.",
         epilog=CHECK_EPILOG,
         formatter_class=_formatter,
     )
+    check.set_defaults(prog=check.prog)
     check.add_argument("url", metavar="<url>", help="the resource, http:// or https://")
     check.add_argument(
         "--origin",
@@ -164,13 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint = commands.add_parser(
         "lint",
-        prog="python -m cors_wsgi lint",
+        prog=f"{prog} lint",
         usage="%(prog)s [options...] <config.toml>",
         help="find dangerous or broken rules in a cors_wsgi TOML config",
         description="Report every error and risky choice in a cors_wsgi TOML config, with its rule and path.",
         epilog=LINT_EPILOG,
         formatter_class=_formatter,
     )
+    lint.set_defaults(prog=lint.prog)
     lint.add_argument("path", metavar="<config.toml>", help="the file load_config() reads")
     lint.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     lint.add_argument("--json", action="store_true", help="machine-readable output")
@@ -217,10 +221,10 @@ def run_check(args: argparse.Namespace) -> int:
             browser=args.browser,
         )
     except BadRequest as exc:
-        print(f"python -m cors_wsgi check: {exc}", file=sys.stderr)
+        print(f"{args.prog}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except TransportError as exc:
-        print(f"python -m cors_wsgi check: cannot reach the server: {exc}", file=sys.stderr)
+        print(f"{args.prog}: cannot reach the server: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         print(json.dumps(verdict.to_dict(), indent=2))
@@ -235,7 +239,7 @@ def run_lint(args: argparse.Namespace) -> int:
     try:
         findings = lint_file(args.path, use_env=args.use_env, import_functions=args.import_functions)
     except LintUsageError as exc:
-        print(f"python -m cors_wsgi lint: {exc}", file=sys.stderr)
+        print(f"{args.prog}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         print(json.dumps([f.to_dict() for f in findings], indent=2))
@@ -245,7 +249,9 @@ def run_lint(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    # The console script is `cors-wsgi`; `python -m cors_wsgi` runs the same code.
+    invoked = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    parser = build_parser("cors-wsgi" if invoked == "cors-wsgi" else "python -m cors_wsgi")
     args = parser.parse_args(argv)
     try:
         if args.command == "check":

@@ -18,7 +18,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .debug import safe_repr
 from .errors import ConfigError
@@ -34,7 +34,9 @@ from .grammar import (
 
 logger = logging.getLogger("cors_wsgi")
 
-OriginFunc = Callable[[str, Mapping[str, Any]], bool]
+# The WSGI environ is a dict (PEP 3333): typed so, a function declared with ``dict[str, Any]``, typeshed's
+# ``WSGIEnvironment`` or ``Mapping[str, Any]`` all fit.
+OriginFunc = Callable[[str, dict[str, Any]], bool]
 
 
 def normalize_config_origin(value: object, field: str = "allow_origins") -> str:
@@ -224,7 +226,7 @@ class OriginMatcher:
         if self.func is None:
             return False
         try:
-            return bool(self.func(origin, environ if environ is not None else {}))
+            return bool(self.func(origin, cast("dict[str, Any]", environ) if environ is not None else {}))
         except Exception:
             # A bug in the user's function must not turn a hostile request into a 500: refuse instead.
             logger.exception("allow_origin_func raised for origin %s; refusing it", safe_repr(origin))

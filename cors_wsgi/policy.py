@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,24 +31,37 @@ from .regexes import admits_arbitrary_origins, backtracking_construct
 
 @dataclass(frozen=True)
 class CORSPolicy:
-    """Who may read a resource from another origin, and how.
+    """Who may read a resource from another origin, and how. Validated when built (every mistake reported
+    at once in one ``ConfigError``), immutable afterwards (``replace()`` gives a new, re-validated policy).
 
-    ``allow_origins`` holds exact origins (``"http://localhost:3000"``), wildcard-subdomain patterns
-    (``"https://*.example.com"``: any depth, never the apex), port patterns (``"http://localhost:*"``:
-    that scheme and host on any port; ``"https://*.example.com:*"``), the literal ``"null"``, or ``"*"``
-    alone. There is no default origin: a policy that allows nothing is refused rather than opened up.
-    ``allow_origin_func(origin, environ) -> bool`` decides the origins no list names; if it reads request
-    headers besides Origin (Host, a tenant header), name them in ``allow_origin_func_vary`` so that every
-    answer carries them in ``Vary`` and no cache serves one tenant's answer to another.
+    ``allow_origins``: the origins that may read, as browsers send them: exact (``"http://localhost:3000"``),
+    subdomain patterns (``"https://*.example.com"``: any depth, never the apex), port patterns
+    (``"http://localhost:*"``: that scheme and host on any port; ``"https://*.example.com:*"``), the literal
+    ``"null"``, or ``"*"`` alone. No default: a policy that allows nothing is refused, not opened up.
+    ``allow_origin_regex``: a regular expression, or a list of them, each matched against the whole origin;
+    shapes that can backtrack, and with credentials any that admits arbitrary origins, are refused.
+    ``allow_origin_func``: ``f(origin, environ) -> bool`` for the origins no list names (only well-formed
+    origins reach it; an exception it raises refuses the origin).
+    ``allow_origin_func_vary``: the request headers that function reads besides Origin (Host, a tenant
+    header); they join ``Vary`` so that no cache serves one tenant's answer to another.
+    ``allow_methods``: methods a preflight may ask for (default ``GET``; ``"*"`` for any: a literal ``*``
+    without credentials, echoed with them). ``allow_headers``: request headers a preflight may ask for
+    (default none: a JSON body needs ``"content-type"``; ``"*"`` for any but Authorization, which must be
+    named). ``expose_headers``: response headers the page's script may read beyond the safelisted ones.
+    ``allow_credentials``: cookies and HTTP authentication (never with ``"*"``; plain ``http://`` origins
+    other than loopback need ``tolerate_insecure_origins``). ``max_age``: seconds a browser may cache a
+    preflight's answer (default 600; ``None`` sends no Access-Control-Max-Age). ``allow_private_network``:
+    answer Private Network Access preflights (off by default). ``tolerate_insecure_origins``: accept
+    ``http://`` origins that are not loopback together with credentials, knowingly.
     """
 
-    allow_origins: Sequence[str] = ()
-    allow_origin_regex: str | Sequence[str] | None = None
+    allow_origins: Collection[str] = ()
+    allow_origin_regex: str | Collection[str] | None = None
     allow_origin_func: OriginFunc | None = None
-    allow_origin_func_vary: Sequence[str] = ()
-    allow_methods: Sequence[str] = ("GET",)
-    allow_headers: Sequence[str] = ()
-    expose_headers: Sequence[str] = ()
+    allow_origin_func_vary: Collection[str] = ()
+    allow_methods: Collection[str] = ("GET",)
+    allow_headers: Collection[str] = ()
+    expose_headers: Collection[str] = ()
     allow_credentials: bool = False
     max_age: int | None = 600
     allow_private_network: bool = False
@@ -223,9 +236,12 @@ def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[Con
 
 
 def _as_list(field_name: str, value: object) -> list[Any]:
-    if isinstance(value, str) or not isinstance(value, Sequence | frozenset | set):
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Collection):
         hint = f"; did you mean [{value!r}]?" if isinstance(value, str) else ""
         raise ConfigError(field_name, f"{value!r} must be a list of strings", value=value, hint=hint)
+    if isinstance(value, Set):
+        # A set has no order; the header values built from it must not change from run to run.
+        return sorted(value, key=str)
     return list(value)
 
 

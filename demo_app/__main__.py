@@ -86,6 +86,9 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Started from a shell that ignores SIGINT (a background job: `./dev demo &`), Python keeps it ignored
+    # and Ctrl-C (or `kill -INT`) would do nothing: take the default back, so SIGINT always stops the demo.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     args = parse_args(argv)
     for name, port in (("--api-port", args.api_port), ("--frontend-port", args.frontend_port)):
         try:

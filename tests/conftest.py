@@ -135,7 +135,13 @@ def demo_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def launch_demo(log_dir: Path, env: dict[str, str] | None = None) -> DemoServer:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what a shell does for a background job
+
+
+def launch_demo(
+    log_dir: Path, env: dict[str, str] | None = None, *, sigint_ignored: bool = False
+) -> DemoServer:
     """``python -m demo_app`` on two free ports, its frontend origin allowed; returns once both serve.
 
     The frontend runs on a free port, so CORS_ALLOW_ORIGINS names it, exactly as the README tells a user
@@ -155,7 +161,14 @@ def launch_demo(log_dir: Path, env: dict[str, str] | None = None) -> DemoServer:
         str(frontend_port),
     ]
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=demo_env(extra), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=demo_env(extra),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_ignore_sigint if sigint_ignored else None,
+        )
     server = DemoServer(proc, api_port, frontend_port, log, extra)
     try:
         wait_until_serving(f"http://127.0.0.1:{api_port}/api/hits", proc, log)
@@ -171,8 +184,8 @@ def demo_server(tmp_path: Path) -> Iterator[Callable[..., DemoServer]]:
     """Start the demo with the real command on free ports (``launch_demo``); stopped at teardown."""
     started: list[DemoServer] = []
 
-    def start(env: dict[str, str] | None = None) -> DemoServer:
-        server = launch_demo(tmp_path, env)
+    def start(env: dict[str, str] | None = None, *, sigint_ignored: bool = False) -> DemoServer:
+        server = launch_demo(tmp_path, env, sigint_ignored=sigint_ignored)
         started.append(server)
         return server
 

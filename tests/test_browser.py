@@ -34,6 +34,7 @@ class PageRun:
     results: dict[str, dict[str, Any]]
     console: list[str]
     message: str
+    explain: str = ""
 
 
 def run_page(browser: Any, url: str) -> PageRun:
@@ -52,7 +53,7 @@ def run_page(browser: Any, url: str) -> PageRun:
         blocked = sum(not r["asExpected"] or r["outcome"] == "blocked" for r in results.values())
         while time.monotonic() < deadline and sum("blocked by CORS policy" in m for m in console) < blocked:
             page.wait_for_timeout(100)
-        return PageRun(url, results, console, page.inner_text("#message"))
+        return PageRun(url, results, console, page.inner_text("#message"), page.inner_text("#explain"))
     finally:
         context.close()
 
@@ -94,6 +95,8 @@ def test_page_on_the_allowed_origin_reads_every_allowed_response(browser: Any, d
     assert len(errors) == len(REFUSED_BY_POLICY), run.console
     assert all("Response to preflight request doesn't pass access control check" in m for m in errors)
     assert not [m for m in errors if "/api/session'" in m]
+    # ...and the page says so, in its own words.
+    assert "two CORS errors on purpose" in run.explain
 
 
 @contextlib.contextmanager
@@ -126,6 +129,8 @@ def test_page_on_another_origin_is_refused_by_the_browser(browser: Any, demo_ser
         assert result["errorName"] == "TypeError", result
         assert result["error"] == "TypeError: Failed to fetch"
     assert run.message != "Hello from your API!"
+    assert "This refusal is the demonstration" in run.explain
+    assert "No 'Access-Control-Allow-Origin' header is present" in run.explain  # what the console line means
     api = server.api_url
     for path in ("/api/data", "/api/echo", "/api/session"):
         expected = f"Access to fetch at '{api}{path}' from origin '{other}' has been blocked by CORS policy"

@@ -16,21 +16,23 @@ from test_browser import ALLOWED, REFUSED_BY_POLICY, hits, second_frontend
 pytestmark = pytest.mark.browser
 
 
-def run_page(engine_name: str, url: str) -> tuple[dict[str, dict[str, Any]], str]:
-    """The demo page at ``url`` in a fresh profile: every scenario's result, and the message shown."""
+def run_page(engine_name: str, url: str) -> tuple[dict[str, dict[str, Any]], str, str]:
+    """The demo page at ``url`` in a fresh profile: every scenario's result, the message, the explanation."""
     with open_engine(engine_name) as engine:
         engine.goto(url)
         engine.wait_for("document.body.dataset.done === 'true'")
         results = {r["id"]: r for r in engine.evaluate("window.demoResults")}
         message = engine.evaluate("document.querySelector('#message').textContent")
-    return results, str(message).strip()
+        explain = engine.evaluate("document.querySelector('#explain').textContent")
+    return results, str(message).strip(), str(explain)
 
 
 @pytest.mark.parametrize("engine", ["firefox", "webkit"])
 def test_page_on_the_allowed_origin_reads_every_allowed_response(engine: str, demo_server: Any) -> None:
     server = demo_server()
-    results, message = run_page(engine, server.frontend_url + "/")
+    results, message, explain = run_page(engine, server.frontend_url + "/")
     assert message == "Hello from your API!"
+    assert "two CORS errors on purpose" in explain
     for scenario in ALLOWED:
         result = results[scenario]
         assert result["outcome"] == "allowed", (engine, scenario, result)
@@ -57,8 +59,9 @@ def test_page_on_another_origin_is_refused(engine: str, where: str, demo_server:
             other = f"http://127.0.0.1:{server.frontend_port}"
         else:
             other = stack.enter_context(second_frontend(server.api_url))
-        results, message = run_page(engine, other + "/")
+        results, message, explain = run_page(engine, other + "/")
     assert message != "Hello from your API!"
+    assert "This refusal is the demonstration" in explain
     for scenario, result in results.items():
         assert result["outcome"] == "blocked", (engine, scenario, result)
         assert result["errorName"] == "TypeError", result

@@ -222,9 +222,16 @@ def test_bad_environment_override_is_one_clear_line() -> None:
     assert "did you mean 'http://localhost:3000'?" in result.stderr
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_one_command_starts_both_servers_and_stops_both_cleanly(demo_server: Any, sig: int) -> None:
-    server = demo_server()
+@pytest.mark.parametrize(
+    ("sig", "sigint_ignored"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["ctrl-c", "sigterm", "ctrl-c-started-as-a-background-job"],
+)
+def test_one_command_starts_both_servers_and_stops_both_cleanly(
+    demo_server: Any, sig: int, sigint_ignored: bool
+) -> None:
+    # A background job starts with SIGINT ignored; the demo must still stop on it, cleanly and at once.
+    server = demo_server(sigint_ignored=sigint_ignored)
     status, headers, body = http_get(
         f"http://127.0.0.1:{server.api_port}/api/data", {"Origin": server.frontend_url}
     )

@@ -146,9 +146,40 @@ async function runAll() {
     }
     results.push(result);
   }
+  explain(results);
   window.demoResults = results;
   document.body.dataset.done = "true";
   return results;
+}
+
+// What the page shows under the result: the refusal on an unlisted origin is the demonstration itself,
+// and on the allowed origin the two refused scenarios print console errors on purpose.
+function explain(results) {
+  const box = document.getElementById("explain");
+  const simple = results.find((r) => r.id === "simple");
+  const origin = window.location.origin;
+  box.textContent = "";
+  const add = (text) => {
+    const p = document.createElement("p");
+    p.textContent = text;
+    box.append(p);
+  };
+  if (simple && simple.outcome === "blocked") {
+    box.dataset.kind = "refused";
+    add(`This refusal is the demonstration: this page is ${origin}, an origin the API's CORS policy does ` +
+        "not list, so the browser lets the API answer but withholds every response from this script.");
+    add("The console's \u201cblocked by CORS policy: No 'Access-Control-Allow-Origin' header is present " +
+        "on the requested resource\u201d means exactly that: the API answered without granting this " +
+        "origin. Preflighted requests (the PUT, the DELETE) were not even sent: their preflight was refused.");
+    add("Open http://localhost:3000, the origin the policy allows, to see the same page read the API.");
+  } else {
+    box.dataset.kind = "allowed";
+    add(`This page (${origin}) is allowed by the API's CORS policy, so it reads every allowed response.`);
+    add("The browser console shows two CORS errors on purpose: the DELETE and the PUT with X-Not-Allowed " +
+        "ask for a method and a header the policy does not allow, their preflights get 403, and the " +
+        "browser reports \u201cResponse to preflight request doesn't pass access control check\u201d for each.");
+  }
+  box.hidden = false;
 }
 
 document.getElementById("page-origin").textContent = window.location.origin;
