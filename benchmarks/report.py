@@ -519,14 +519,16 @@ def update_readme(readme: Path, results: dict[str, Any]) -> bool:
     if start < 0 or end < start:
         print(f"{readme}: no benchmark markers, left as it is")
         return False
+    # Links relative to the page being written (docs/performance.md sits one folder down).
+    results_dir = Path(os.path.relpath(Path(__file__).resolve().parent / "results", readme.resolve().parent))
     block = [
         README_START,
         *summary_lines(results),
         "Full tables (scaling to 10,000 origins, hostile requests, gunicorn + wrk, configurations): "
-        "[benchmarks/results/results.md](benchmarks/results/results.md).",
+        f"[benchmarks/results/results.md]({(results_dir / 'results.md').as_posix()}).",
         "",
         "![µs per request by subject and request kind; scaling with the origin list]"
-        "(benchmarks/results/results.png)",
+        f"({(results_dir / 'results.png').as_posix()})",
         "",
     ]
     readme.write_text(text[:start] + "\n".join(block) + text[end:])
