@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -52,12 +52,14 @@ class Finding:
     message: str
     rule: int | None = None  # index of the [[rule]] table, None for the whole file
     path: str | None = None  # that rule's path pattern
+    section: str | None = None  # "report_only" for the candidate's [[report_only.rule]] tables
 
     @property
     def location(self) -> str:
         if self.rule is None:
             return "file"
-        return f"rule[{self.rule}] {self.path}" if self.path is not None else f"rule[{self.rule}]"
+        where = f"rule[{self.rule}] {self.path}" if self.path is not None else f"rule[{self.rule}]"
+        return f"{self.section} {where}" if self.section else where
 
     def __str__(self) -> str:
         return f"{self.location}: {self.severity}: {self.message}"
@@ -68,6 +70,7 @@ class Finding:
             "code": self.code,
             "rule": self.rule,
             "path": self.path,
+            "section": self.section,
             "message": self.message,
         }
 
@@ -158,7 +161,17 @@ def lint_mapping(
         findings += [Finding("warning", code, msg, index, path) for code, msg in _policy_warnings(policy)]
     findings += _rule_order_warnings(built)
     findings.sort(key=lambda f: (-1 if f.rule is None else f.rule, f.severity != "error"))
-    return findings
+    return findings + _candidate_findings(data, source, import_functions)
+
+
+def _candidate_findings(data: Mapping[str, Any], source: str, import_functions: bool) -> list[Finding]:
+    """The report-only candidate's rules, linted like the enforced ones (CORS_ALLOW_ORIGINS never applies
+    to them). The shape of the [report_only] table itself was checked with the file."""
+    candidate = data.get("report_only") if isinstance(data, Mapping) else None
+    if not isinstance(candidate, Mapping):
+        return []
+    found = lint_mapping(candidate, source=f"{source}: [report_only]", import_functions=import_functions)
+    return [replace(f, section="report_only") for f in found if f.rule is not None]
 
 
 def _raw_tables(data: object) -> list[object]:

@@ -337,3 +337,22 @@ def _try(check: Any) -> bool:
         return bool(check())
     except OSError:
         return False
+
+
+def test_lint_checks_the_candidate_rules_too(tmp_path: Path) -> None:
+    from cors_wsgi.lint import lint_file
+
+    config = tmp_path / "cors.toml"
+    config.write_text(
+        f'[[rule]]\npath = "/api/*"\nallow_origins = ["{APP_ORIGIN}"]\n\n'
+        '[[report_only.rule]]\npath = "/api/*"\nallow_origins = ["http://partner.example.com"]\n'
+        "allow_credentials = true\n\n"
+        '[[report_only.rule]]\npath = "/public/*"\nallow_origins = ["null"]\n'
+    )
+    findings = lint_file(config)
+    candidate = [f for f in findings if f.section == "report_only"]
+    assert [(f.rule, f.severity) for f in candidate if f.severity == "error"] == [(0, "error")]
+    assert "plain http://" in candidate[0].message
+    assert str(candidate[0]).startswith("report_only rule[0] /api/*: error:")
+    assert any(f.code == "null-origin" and f.rule == 1 for f in candidate)  # warnings as for any rule
+    assert not [f for f in findings if f.section is None and f.severity == "error"]
