@@ -189,12 +189,12 @@ def _partial_grant(
     Still a refusal (``allowed`` is False, no Max-Age: nothing is cached), and the reason is logged.
     """
     headers = [("Access-Control-Allow-Origin", allow_origin), *compiled.origin_only_grant]
-    refused_method = any(r.code == codes.METHOD for r in refusals)
-    if not refused_method:
-        method = request_method if compiled.any_method else ", ".join(compiled.policy.allow_methods)
-        headers.append(("Access-Control-Allow-Methods", method))
-    elif not compiled.any_method:
+    # The configured list, where there is one (a refused method is never in it); with "*" the method was
+    # fine (only its syntax can be refused, which is never answered this way): grant it.
+    if not compiled.any_method:
         headers.append(("Access-Control-Allow-Methods", ", ".join(compiled.policy.allow_methods)))
+    else:
+        headers.append(("Access-Control-Allow-Methods", request_method))
     not_allowed = {name for r in refusals if r.code == codes.HEADERS for name in r.detail}
     granted = [name for name in names if name not in not_allowed]
     if granted:

@@ -151,6 +151,12 @@ def split_origin(value: str) -> OriginParts | None:
     return OriginParts(scheme, host, port, rest)
 
 
+def pattern_host(origin: str) -> str:
+    """The host a configured origin or pattern names, ``*.`` left off (``""`` for ``*`` or ``null``)."""
+    parts = split_origin(origin)
+    return parts.host.removeprefix("*.") if parts else ""
+
+
 def is_loopback_host(host: str) -> bool:
     """``localhost``, ``*.localhost``, 127.0.0.0/8 or ``[::1]``: potentially trustworthy (Secure Contexts)."""
     host = host.lower()

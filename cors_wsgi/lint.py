@@ -28,11 +28,10 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from .config import ORIGINS_ENV, _origins_override, build_rule, read_toml, rule_location, rule_tables
 from .errors import ConfigError
-from .grammar import MAX_AGE_CAPS, OriginParts, is_loopback_host, split_origin
+from .grammar import MAX_AGE_CAPS, is_loopback_host, pattern_host
 from .origins import PORT_WILDCARD, public_suffix_list
 from .policy import CORSPolicy
 from .rules import PathGlob
@@ -228,22 +227,18 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
     regexes = policy.allow_origin_regex
     patterns = [regexes] if isinstance(regexes, str) else list(regexes or ())
     for origin in origins:
-        if origin.endswith(PORT_WILDCARD):
-            host = (split_origin(origin) or OriginParts("", "", "", "")).host.removeprefix("*.")
-            if not is_loopback_host(host):
-                out.append(
-                    (
-                        "port-wildcard-public-host",
-                        f"allow_origins: {origin!r} allows every port of a host that is not loopback: "
-                        f"any other service on that host (an admin panel, a test server) becomes a trusted "
-                        f"origin; list the ports, and keep ':*' for localhost in development",
-                    )
+        if origin.endswith(PORT_WILDCARD) and not is_loopback_host(pattern_host(origin)):
+            out.append(
+                (
+                    "port-wildcard-public-host",
+                    f"allow_origins: {origin!r} allows every port of a host that is not loopback: "
+                    f"any other service on that host (an admin panel, a test server) becomes a trusted "
+                    f"origin; list the ports, and keep ':*' for localhost in development",
                 )
+            )
     if policy.allow_credentials:
         for origin in origins:
-            parts = urlsplit(origin.replace("*.", "wildcard.").removesuffix(PORT_WILDCARD))
-            host = (parts.hostname or "").removeprefix("wildcard.")
-            if parts.scheme == "http" and not is_loopback_host(host):
+            if origin.startswith("http://") and not is_loopback_host(pattern_host(origin)):
                 out.append(
                     (
                         "http-origin-with-credentials",
@@ -271,7 +266,7 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
                 )
             )
     for pattern in wildcards:
-        host = (urlsplit(pattern.replace("*.", "", 1)).hostname or "").lower()
+        host = pattern_host(pattern).lower()
         if host and _registrable_domain(host) == host:
             cred = " — with credentials" if policy.allow_credentials else ""
             out.append(
@@ -352,16 +347,16 @@ class _GlobIndex:
 
     def texts_matched_by(self, glob: PathGlob) -> Iterator[int]:
         """Positions of the rules whose pattern text ``glob`` matches."""
-        if glob.exact is not None or glob.prefix is not None:
-            start = glob.exact if glob.exact is not None else glob.prefix
-            assert start is not None
-            for text, position in self.texts[bisect_left(self.texts, (start, -1)) :]:
-                if text == start if glob.exact is not None else text.startswith(start):
-                    yield position
-                else:
-                    break
-        else:
+        start = glob.exact if glob.exact is not None else glob.prefix
+        if start is None:
             yield from (position for text, position in self.texts if glob.matches(text))
+            return
+        # The texts the glob can match sit together in the sorted list, from the first one >= start.
+        for text, position in self.texts[bisect_left(self.texts, (start, -1)) :]:
+            if text == start if glob.exact is not None else text.startswith(start):
+                yield position
+            else:
+                break
 
 
 def _rule_order_warnings(built: list[tuple[int, str, CORSPolicy]]) -> list[Finding]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Collector, ConfigError, did_you_mean
-from .grammar import NORMALIZED_METHODS, is_loopback_host, is_token, split_origin
+from .grammar import NORMALIZED_METHODS, is_loopback_host, is_token, pattern_host
 from .origins import OriginFunc, OriginMatcher, normalize_config_origin, parse_wildcard
 from .regexes import admits_arbitrary_origins, backtracking_construct
 
@@ -168,7 +168,7 @@ def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[Con
         )
     if policy.allow_credentials and not policy.tolerate_insecure_origins:
         for origin in policy.allow_origins:
-            if origin.startswith("http://") and not is_loopback_host(_host_of(origin)):
+            if origin.startswith("http://") and not is_loopback_host(pattern_host(origin)):
                 out.append(
                     ConfigError(
                         "allow_origins",
@@ -347,11 +347,6 @@ def _compile_regex(value: object) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
 
 
-def _host_of(origin: str) -> str:
-    parts = split_origin(origin)
-    return parts.host.removeprefix("*.") if parts else ""
-
-
 # A preflight answer depends on these request headers, so a cache must key on them.
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 PRIVATE_NETWORK_VARY = ("Access-Control-Request-Private-Network",)
@@ -423,7 +418,10 @@ class CompiledPolicy:
 
         # What an allowed preflight gets after Access-Control-Allow-Origin (Expose-Headers is for actual
         # responses only); Allow-Methods/-Headers that echo the request are added per request.
-        preflight = [h for h in grant if h[0] != "Access-Control-Expose-Headers"]
+        # The same start serves a preflight refused for its method or headers in debug mode: the grant of
+        # the origin alone, so the browser's console names the method or header at fault (decision).
+        self.origin_only_grant = tuple(h for h in grant if h[0] != "Access-Control-Expose-Headers")
+        preflight = list(self.origin_only_grant)
         # Without credentials a literal "*" means "any", and the browser's preflight cache then covers
         # later requests with other methods or headers too. With credentials browsers read "*" as a
         # name, so the grant echoes what was asked (see decision.preflight).
@@ -437,9 +435,6 @@ class CompiledPolicy:
             # The wildcard never covers Authorization: it is named beside it when the policy lists it.
             named = ", authorization" if "authorization" in self.header_names else ""
             preflight.append(("Access-Control-Allow-Headers", "*" + named))
-        # What a preflight refused for its method or headers gets in debug mode: the grant of the origin
-        # alone, so the browser's console names the method or header at fault (decision.preflight).
-        self.origin_only_grant = tuple(h for h in grant if h[0] != "Access-Control-Expose-Headers")
         if policy.max_age is not None:
             preflight.append(("Access-Control-Max-Age", str(policy.max_age)))
         self.preflight_grant = tuple(preflight)

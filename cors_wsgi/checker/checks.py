@@ -32,8 +32,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # copy of the browsers' facts on purpose (see fetch.py); grammar.MAX_AGE_CAPS is the library's.
 MAX_AGE_CAPS = {"chromium": 7200, "firefox": 86400, "webkit": 600}
 ENGINE_NAMES = {"chromium": "Chromium", "firefox": "Firefox", "webkit": "WebKit"}
-CHROMIUM_MAX_AGE_CAP = MAX_AGE_CAPS["chromium"]
-FIREFOX_MAX_AGE_CAP = MAX_AGE_CAPS["firefox"]
 
 __all__ = ["cors_check", "preflight_check", "readable_headers", "warnings_for"]
 
