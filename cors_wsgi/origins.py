@@ -125,6 +125,12 @@ class WildcardPattern(NamedTuple):
     port: str  # "" for the default port, "*" for any port
     subdomains: bool = True
 
+    def __str__(self) -> str:
+        """The pattern as the policy keeps it: lower case, no default port (``HTTP://*.Example.com:80`` ->
+        ``http://*.example.com``), so every later check reads one spelling."""
+        host = f"*.{self.base}" if self.subdomains else self.base
+        return f"{self.scheme}://{host}" + (f":{self.port}" if self.port else "")
+
 
 PORT_WILDCARD = ":*"
 

@@ -257,8 +257,9 @@ def _origins(value: object) -> tuple[str, ...]:
             if item == "*":
                 out.append(item)
             elif isinstance(item, str) and "*" in item:
-                parse_wildcard(item)  # validated here so every bad origin is reported with the others
-                out.append(item)
+                # Validated here so every bad origin is reported with the others; kept normalised, like
+                # exact origins, so that no check downstream can be dodged by an upper-case scheme.
+                out.append(str(parse_wildcard(item)))
             else:
                 out.append(normalize_config_origin(item))
     errors.raise_if_any()

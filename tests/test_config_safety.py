@@ -111,6 +111,22 @@ def test_plain_http_origins_with_credentials_need_tolerating(origin: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("HTTP://*.Example.com", "http://*.example.com"),
+        ("Http://*.example.com:80", "http://*.example.com"),
+        ("HTTP://dev.example.com:*", "http://dev.example.com:*"),
+    ],
+)
+def test_no_spelling_of_a_pattern_dodges_the_plain_http_check(written: str, kept: str) -> None:
+    # Patterns are kept normalised like exact origins, so every later check reads one spelling.
+    with pytest.raises(ConfigError, match="tolerate_insecure_origins") as info:
+        CORSPolicy(allow_origins=[written], allow_credentials=True)
+    assert info.value.value == kept
+    assert CORSPolicy(allow_origins=[written]).allow_origins == (kept,)
+
+
+@pytest.mark.parametrize(
     "origin", ["http://localhost:3000", "http://127.0.0.1:8000", "http://127.8.9.10", "http://[::1]:5173"]
 )
 def test_loopback_http_origins_are_potentially_trustworthy(origin: str) -> None:
