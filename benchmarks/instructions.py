@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,10 +48,9 @@ from benchmarks.scenarios import (
     request_environ,
     wildcard_config,
 )
-from benchmarks.subjects import bare_app, flask_app
+from benchmarks.subjects import WSGIApp, bare_app, cors_wsgi_policy, flask_app
 
 HERE = Path(__file__).resolve().parent
-WSGIApp = Callable[..., Iterable[bytes]]
 
 _REGION_C = r"""
 #include <valgrind/callgrind.h>
@@ -75,16 +74,9 @@ def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any =
 
 
 def cors_wsgi(cfg: OriginConfig, headers: tuple[str, ...] = HEADERS, app: WSGIApp = bare_app) -> WSGIApp:
-    from cors_wsgi import CORSMiddleware, CORSPolicy
+    from cors_wsgi import CORSMiddleware
 
-    policy = CORSPolicy(
-        allow_origins=[*cfg.exact, *cfg.wildcards],
-        allow_methods=list(METHODS),
-        allow_headers=list(headers),
-        allow_credentials=CREDENTIALS,
-        max_age=MAX_AGE,
-    )
-    return CORSMiddleware(app, policy)
+    return CORSMiddleware(app, cors_wsgi_policy(cfg, headers))
 
 
 def minimal(cfg: OriginConfig, headers: tuple[str, ...] = HEADERS) -> WSGIApp:
@@ -198,8 +190,7 @@ def _observed(cfg: OriginConfig, *, report_only: bool = False, on_decision: bool
     """cors_wsgi as configured for the other cases, with a stricter candidate or a counting callback."""
     from cors_wsgi import CORSMiddleware
 
-    enforced = cors_wsgi(cfg)
-    policy = enforced._routing.compiled.policy  # type: ignore[attr-defined]
+    policy = cors_wsgi_policy(cfg)
     counts: dict[bool, int] = {}
 
     def count(event: Any) -> None:

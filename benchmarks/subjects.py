@@ -43,13 +43,13 @@ def flask_app() -> Any:
 # --- each layer's own spelling of the shared configuration -------------------------------------------
 
 
-def cors_wsgi_policy(cfg: OriginConfig) -> Any:
+def cors_wsgi_policy(cfg: OriginConfig, headers: tuple[str, ...] = HEADERS) -> Any:
     from cors_wsgi import CORSPolicy
 
     return CORSPolicy(
         allow_origins=[*cfg.exact, *cfg.wildcards],
         allow_methods=list(METHODS),
-        allow_headers=list(HEADERS),
+        allow_headers=list(headers),
         allow_credentials=CREDENTIALS,
         max_age=MAX_AGE,
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import get_free_port, http_get, require_module, stop
+from conftest import get_free_port, http_get, require_module, stop, wait_until_serving
 from framework_apps import DATA, FRAMEWORKS, FRONTEND, Boom, build
 from webtest import TestApp
 
@@ -133,7 +133,7 @@ def test_under_a_real_server(framework: str, server: str, tmp_path: Path) -> Non
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait(f"{base}/api/data", proc, log)
+        wait_until_serving(f"{base}/api/data", proc, log)
         status, headers, body = http_get(f"{base}/api/data", {"Origin": FRONTEND})
         assert (status, json.loads(body)) == (200, DATA)
         assert headers["Access-Control-Allow-Origin"] == FRONTEND
@@ -145,21 +145,6 @@ def test_under_a_real_server(framework: str, server: str, tmp_path: Path) -> Non
         assert preflight[1]["Access-Control-Allow-Origin"] == FRONTEND
     finally:
         assert stop(proc, signal.SIGTERM) in (0, -signal.SIGTERM), log.read_text()
-
-
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    import contextlib
-    import time
-
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited with {proc.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(OSError):
-            if http_get(url, {"Origin": FRONTEND}, timeout=1.0)[0] == 200:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer within 20 s:\n{log.read_text()}")
 
 
 def _options(port: int, path: str, headers: dict[str, str]) -> tuple[int, Any]:
