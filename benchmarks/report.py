@@ -52,7 +52,7 @@ def machine_info() -> dict[str, Any]:
             versions[dist] = "not installed"
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            ["git", "describe", "--always", "--dirty"],  # noqa: S607
             capture_output=True,
             text=True,
             check=True,

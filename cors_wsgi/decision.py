@@ -21,7 +21,7 @@ go onto whatever the application responds (``response_headers(app_headers)``). T
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, NamedTuple
 
 from . import refusals as codes
@@ -228,21 +228,21 @@ def actual(
     return Decision("actual", False, None, (), compiled.actual_vary, refusals=(refusal,))
 
 
-def actual_tail(compiled: CompiledPolicy, origin: str | None) -> Sequence[tuple[str, str]]:
-    """``actual(compiled, origin).response_headers(())`` without building a Decision.
+def actual_tail(compiled: CompiledPolicy, origin: str) -> list[tuple[str, str]] | None:
+    """What an allowed actual response gets appended, ``actual(compiled, origin).response_headers(())``,
+    as a new list; None when ``origin`` is refused, whose tail is the same for every origin
+    (``compiled.actual_refused_tail``).
 
-    What the adapter appends to an actual response, on its path for policies whose answer depends on the
-    Origin alone (no ``allow_origin_func``, nothing to explain); the same ``CompiledPolicy`` pieces as
-    ``actual``, so the two cannot drift (tests/test_adapter_equivalence.py holds them together).
+    The adapter's path for policies whose answer depends on the Origin alone (no ``allow_origin_func``,
+    nothing to explain), built without a Decision from the same ``CompiledPolicy`` pieces as ``actual``,
+    so the two cannot drift (tests/test_adapter_equivalence.py holds them together).
     """
     if compiled.any_origin:
-        return compiled.any_origin_grant
+        return list(compiled.any_origin_grant)
     matcher = compiled.matcher
-    if origin is not None and (
-        origin in matcher.exact or (not matcher.exact_only and matcher.allows(origin))
-    ):
+    if origin in matcher.exact or (not matcher.exact_only and matcher.allows(origin)):
         return [("Access-Control-Allow-Origin", origin), *compiled.actual_allowed_tail]
-    return compiled.actual_refused_tail
+    return None
 
 
 def is_preflight(method: str | None, origin: str | None, request_method: str | None) -> bool:

@@ -17,6 +17,41 @@ from collections.abc import Iterable, Sequence
 # First letters of the names the middleware owns (Access-Control-*) or merges (Vary). A string, not a set:
 # ``name[0] in "AaVv"`` is the cheapest test CPython has for the one-character case.
 OWNED_INITIALS = "AaVv"
+# Names most responses carry, spelled as frameworks send them, none Access-Control-* or Vary. One set
+# lookup clears such a name (its hash is cached in the string the app passes), cheaper than looking at
+# its first letter; any other name still gets that test, so the set only has to be right, not complete.
+PLAIN_NAMES = frozenset(
+    {
+        "Accept-Ranges",
+        "Allow",
+        "Cache-Control",
+        "Content-Disposition",
+        "Content-Encoding",
+        "Content-Language",
+        "Content-Length",
+        "Content-Security-Policy",
+        "Content-Type",
+        "Cross-Origin-Opener-Policy",
+        "Cross-Origin-Resource-Policy",
+        "Date",
+        "ETag",
+        "Expires",
+        "Last-Modified",
+        "Link",
+        "Location",
+        "Referrer-Policy",
+        "Retry-After",
+        "Server",
+        "Set-Cookie",
+        "Strict-Transport-Security",
+        "WWW-Authenticate",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "content-length",
+        "content-type",
+        "set-cookie",
+    }
+)
 
 
 def merge_vary(existing: str | None, tokens: str) -> str:
@@ -31,8 +66,9 @@ def merge_vary(existing: str | None, tokens: str) -> str:
 
 
 def needs_merge(app_headers: Iterable[tuple[str, str]]) -> bool:
-    """Whether any name may be Access-Control-* or Vary: most names are ruled out by their first letter."""
-    return any(name and name[0] in OWNED_INITIALS for name, _ in app_headers)
+    """Whether any name may be Access-Control-* or Vary: most names are ruled out by the set of plain
+    names, most of the rest by their first letter."""
+    return any(name not in PLAIN_NAMES and (not name or name[0] in OWNED_INITIALS) for name, _ in app_headers)
 
 
 def merge_headers(

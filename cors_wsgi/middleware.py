@@ -16,8 +16,9 @@ Access-Control-* headers replaced by the policy's and the policy's Vary tokens m
 
 This module is only the WSGI adapter: it classifies the request, asks ``decision.decide`` (through
 ``preflight``/``actual``), and writes exactly the answer it got. It remembers answers that depend on request
-header values alone (``memo.Memo``, per policy); it remembers nothing in debug mode, which logs and
-explains every decision, nor for a policy with ``allow_origin_func``, whose answer depends on the environ.
+header values alone (``memo.Memo``, per policy), and with rules the route each path takes; it remembers no
+answer in debug mode, which logs and explains every decision, nor for a policy with ``allow_origin_func``,
+whose answer depends on the environ.
 Only ``start_response`` is wrapped: the application's iterable is returned as it is, so streaming and
 ``close()`` keep working. With ``catch_exceptions=True`` an exception that escapes the application on a
 covered path becomes a 500 carrying this request's CORS headers (``unhandled.py``).
@@ -27,16 +28,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from .config import load_middleware_config
 from .debug import safe_repr
 from .decision import Decision, actual, actual_tail, preflight, refuse_path
 from .errors import ConfigError
-from .headers import OWNED_INITIALS, merge_headers
-from .memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
+from .headers import OWNED_INITIALS, PLAIN_NAMES, merge_headers
+from .memo import ACTUAL_MEMO_SIZE, PATH_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
 from .observe import (
     NO_RULE,
     DecisionEvent,
@@ -49,15 +50,16 @@ from .observe import (
 )
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
 from .rules import DOT_SEGMENT, RuleList, Rules
-from .unhandled import call_guarded
+from .unhandled import guarded
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 ExcInfo: TypeAlias = "tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]"
 Headers = list[tuple[str, str]]
-# What an actual response gets appended (shared between requests: read, never changed).
-Tail = Sequence[tuple[str, str]]
+# What an actual response gets appended (shared between requests: read, never changed). A list, so that
+# appending it to the application's list (PEP 3333: a list) is one ``+``.
+Tail = list[tuple[str, str]]
 # A preflight's whole answer, ready to write: status line, headers, body.
 Written = tuple[str, tuple[tuple[str, str], ...], tuple[bytes, ...]]
 
@@ -96,10 +98,17 @@ class Route:
         "no_origin_tail",
         "outcomes",
         "preflights",
+        "refused_tail",
         "remembers_refusals",
+        "rules",
     )
 
+    # A Route serves every path; per-path rules are PathRoutes, whose ``rules`` are its (glob, Route)
+    # pairs. __call__ tells the two apart by this slot, cheaper than a class test.
+    rules: None
+
     def __init__(self, compiled: CompiledPolicy, debug: bool) -> None:
+        self.rules = None
         self.compiled = compiled
         self.debug = debug
         # Debug mode logs and explains each request; a user function's answer depends on the environ.
@@ -110,6 +119,7 @@ class Route:
         # Only filled when decisions are observed (report_only, on_decision: observe.py).
         self.outcomes: Memo[Any, Outcome] = Memo(ACTUAL_MEMO_SIZE)
         self.no_origin_tail = _tail(actual(compiled, None))
+        self.refused_tail = list(compiled.actual_refused_tail)
         # Refusing an origin costs one set lookup when only exact origins are listed: cheaper than
         # remembering it, and a stream of unknown origins then never churns the memo of the allowed ones.
         self.remembers_refusals = not compiled.matcher.exact_only
@@ -137,6 +147,7 @@ class RefusingRoute(Route):
     __slots__ = ()
 
     def __init__(self, debug: bool) -> None:
+        self.rules = None
         self.debug = debug
         self.actual_tails = Memo(0)  # never filled: the answer is the same for every origin
         self.preflights = Memo(0)
@@ -155,6 +166,35 @@ class RefusingRoute(Route):
         if self.debug:
             _log_preflight(environ, decision)
         return _written(decision)
+
+
+class _Uncovered:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNCOVERED"
+
+
+# What PathRoutes remembers for a path that no rule covers: the application answers it untouched.
+UNCOVERED: Final = _Uncovered()
+
+
+class PathRoutes(Rules[Route]):
+    """Per-path rules as the adapter serves them: the route each path got is remembered, because a
+    site's paths repeat far more often than its rules change (a lookup tests each glob in turn)."""
+
+    __slots__ = ("by_path", "dot_segment")
+
+    def __init__(self, routes: Rules[Route], dot_segment: RefusingRoute) -> None:
+        self.rules = routes.rules
+        self.dot_segment = dot_segment
+        self.by_path: Memo[str, Route | _Uncovered] = Memo(PATH_MEMO_SIZE)
+
+    def route(self, path: str) -> Route | _Uncovered:
+        """The route for ``path``, looked up and remembered."""
+        found = self.lookup(path)
+        route = UNCOVERED if found is None else self.dot_segment if found is DOT_SEGMENT else found
+        return self.by_path.remember(path, route)  # type: ignore[arg-type]
 
 
 class CORSMiddleware:
@@ -193,9 +233,11 @@ class CORSMiddleware:
             )
         if policy is not None and not isinstance(policy, CORSPolicy):
             raise ConfigError("policy", f"{policy!r} is not a CORSPolicy", value=policy)
-        self.app = app
+        self._app = app
         self.debug = bool(debug)
-        self.catch_exceptions = bool(catch_exceptions)
+        self._catch_exceptions = bool(catch_exceptions)
+        # What a covered request is handed to, chosen once: the application, or it guarded.
+        self._serve = guarded(app) if catch_exceptions else app
         # One attribute holds the whole configuration with its memos, so replacing it is atomic: a request
         # reads it once and finishes with what it read, and never meets an answer of the old policy.
         self._dot_segment = RefusingRoute(self.debug)
@@ -252,64 +294,80 @@ class CORSMiddleware:
         logger.info("CORS configuration reloaded from %s", path)
         return True
 
-    def _route(self, policy_or_rules: CORSPolicy | RuleList | None) -> Route | Rules[Route]:
+    def _route(self, policy_or_rules: CORSPolicy | RuleList | None) -> Route | PathRoutes:
         debug = self.debug
         if isinstance(policy_or_rules, CORSPolicy):
             return Route(policy_or_rules.compiled, debug)
         rules: Rules[CompiledPolicy] = Rules(policy_or_rules or ())
-        return rules.map(lambda compiled: Route(compiled, debug))
+        return PathRoutes(rules.map(lambda compiled: Route(compiled, debug)), self._dot_segment)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         routing = self._routing
-        if routing.__class__ is Route:  # one policy (a class test is cheaper than isinstance)
+        if routing.rules is None:  # one policy for every path
             route: Route = routing
         else:
             path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-            found = routing.lookup(path)  # type: ignore[union-attr]
-            if found is None:
-                return self.app(environ, start_response)
-            route = self._dot_segment if found is DOT_SEGMENT else found  # type: ignore[assignment]
-        origin = environ.get("HTTP_ORIGIN")
+            covering = routing.by_path.get(path) or routing.route(path)
+            if covering is UNCOVERED:
+                return self._app(environ, start_response)
+            route = covering  # type: ignore[assignment]
         tail: Tail | None
-        if origin is None:
+        if "HTTP_ORIGIN" not in environ:
             tail = route.no_origin_tail
-        elif environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
-            key = (
-                origin,
-                environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"],
-                environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-                environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
-            )
-            written = route.preflights.get(key) or route.preflight(key, environ)
-            start_response(written[0], list(written[1]))
-            return written[2]
         else:
+            origin: str = environ["HTTP_ORIGIN"]
+            if environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+                key = (
+                    origin,
+                    environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"],
+                    environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+                    environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+                )
+                written = route.preflights.get(key) or route.preflight(key, environ)
+                start_response(written[0], list(written[1]))
+                return written[2]
             tail = route.actual_tails.get(origin)
             if tail is None:
                 if route.memoises:  # inline: a stream of new origins pays for no extra call
                     tail = actual_tail(route.compiled, origin)
-                    if route.remembers_refusals or tail is not route.compiled.actual_refused_tail:
+                    if tail is not None:
                         route.actual_tails.remember(origin, tail)
+                    else:
+                        tail = route.refused_tail
+                        if route.remembers_refusals:
+                            route.actual_tails.remember(origin, tail)
                 else:
                     tail = route.actual_tail(origin, environ)
 
         def cors_start_response(
             status: str, headers: Headers, exc_info: ExcInfo | None = None
         ) -> Callable[[bytes], object]:
-            # The common case inline (no Access-Control-* or Vary from the app: append), else the merge.
+            # The common case inline (no Access-Control-* or Vary from the app: append), else the merge;
+            # the test is headers.needs_merge's, unrolled.
             for name, _ in headers:
-                if name and name[0] in OWNED_INITIALS:
+                if name not in PLAIN_NAMES and (not name or name[0] in OWNED_INITIALS):
                     headers = merge_headers(headers, tail)
                     break
             else:
-                headers = [*headers, *tail]
+                try:
+                    headers = headers + tail
+                except TypeError:  # not a list (PEP 3333 asks for one); a tuple still gets its CORS headers
+                    headers = [*headers, *tail]
             if exc_info is None:
                 return start_response(status, headers)
             return start_response(status, headers, exc_info)
 
-        if self.catch_exceptions:
-            return call_guarded(self.app, environ, start_response, cors_start_response, tail)
-        return self.app(environ, cors_start_response)
+        return self._serve(environ, cors_start_response)
+
+    @property
+    def app(self) -> WSGIApplication:
+        """The wrapped application (fixed at construction)."""
+        return self._app
+
+    @property
+    def catch_exceptions(self) -> bool:
+        """Whether an exception escaping the application is answered 500 (fixed at construction)."""
+        return self._catch_exceptions
 
     def __repr__(self) -> str:
         return (

@@ -15,7 +15,7 @@ sent twice). The application's exceptions are ``Exception``s; ``KeyboardInterrup
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .debug import safe_repr
@@ -31,27 +31,36 @@ _ERROR_HEADERS = (("Content-Type", "text/plain; charset=utf-8"), ("Content-Lengt
 _END = object()
 
 
+def guarded(app: WSGIApplication) -> WSGIApplication:
+    """``app``, with an exception raised before its response starts answered 500.
+
+    The middleware calls it with its own ``start_response``, which adds the request's CORS headers to the
+    500 as to any other response; built once, so a middleware without ``catch_exceptions`` pays nothing.
+    """
+
+    def guarded_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return call_guarded(app, environ, start_response)
+
+    return guarded_app
+
+
 def call_guarded(
-    app: WSGIApplication,
-    environ: WSGIEnvironment,
-    start_response: StartResponse,
-    cors_start_response: Callable[..., Any],
-    tail: Sequence[tuple[str, str]],
+    app: WSGIApplication, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes]:
-    """``app(environ, cors_start_response)``, with an exception before the response starts made a 500."""
+    """``app(environ, start_response)``, with an exception before the response starts made a 500."""
     started = False
 
     def tracking_start_response(*args: Any) -> Any:
         nonlocal started
         started = True
-        return cors_start_response(*args)
+        return start_response(*args)
 
     try:
         body = app(environ, tracking_start_response)
     except Exception:
         if started:
             raise
-        return _error_response(environ, start_response, tail)
+        return _error_response(environ, start_response)
     if started:
         return body
     # PEP 3333 lets an application call start_response from its first iteration (a generator): the
@@ -63,22 +72,20 @@ def call_guarded(
         _close(body)
         if started:
             raise
-        return _error_response(environ, start_response, tail)
+        return _error_response(environ, start_response)
     if first is _END:
         return _Rest((), iterator, body)
     return _Rest((first,), iterator, body)  # type: ignore[arg-type]
 
 
-def _error_response(
-    environ: WSGIEnvironment, start_response: StartResponse, tail: Sequence[tuple[str, str]]
-) -> list[bytes]:
+def _error_response(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
     logger.error(
         "unhandled exception in the application: %s %s (answered 500 with its CORS headers)",
         safe_repr(environ.get("REQUEST_METHOD", "")),
         safe_repr(environ.get("PATH_INFO", "")),
         exc_info=True,
     )
-    start_response(ERROR_STATUS, [*_ERROR_HEADERS, *tail])
+    start_response(ERROR_STATUS, list(_ERROR_HEADERS))
     return [ERROR_BODY]
 
 

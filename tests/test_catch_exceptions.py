@@ -175,3 +175,17 @@ def test_check_suggests_the_flag_on_a_500_without_cors_headers() -> None:
     fixed = check_wsgi(server(CORSMiddleware(raises, POLICY, catch_exceptions=True)), "/x", origin=FRONTEND)
     assert fixed.passed  # the page can now read the 500 and see the real error
     assert fixed.steps[-1].response.status == 500
+
+
+def test_the_app_and_the_switch_are_fixed_at_construction() -> None:
+    # What a covered request is handed to is chosen once; assigning either afterwards would silently
+    # change nothing, so it is refused.
+    mw = CORSMiddleware(raises, POLICY, catch_exceptions=True)
+    assert mw.app is raises
+    assert mw.catch_exceptions is True
+    with pytest.raises(AttributeError):
+        mw.catch_exceptions = False  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        mw.app = raises_late  # type: ignore[misc]
+    response = TestApp(mw).get("/", headers={"Origin": FRONTEND}, status=500)
+    assert response.headers["Access-Control-Allow-Origin"] == FRONTEND

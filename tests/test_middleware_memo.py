@@ -8,10 +8,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cors_wsgi import CORSMiddleware, CORSPolicy
 from cors_wsgi.decision import decide
-from cors_wsgi.memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE
+from cors_wsgi.headers import PLAIN_NAMES, needs_merge
+from cors_wsgi.memo import ACTUAL_MEMO_SIZE, PATH_MEMO_SIZE, PREFLIGHT_MEMO_SIZE
 from cors_wsgi.memo import MAX_KEY_LENGTH as MAX_MEMO_KEY_LENGTH
 
 ALLOWED = "http://localhost:3000"
@@ -207,3 +210,94 @@ def test_requests_that_differ_in_one_header_never_share_an_answer() -> None:
             assert got[0] == want[0], request_kwargs
             acao = [h for h in got[1] if h[0].startswith("Access-Control-")]
             assert acao == [h for h in want[1] if h[0].startswith("Access-Control-")], request_kwargs
+
+
+def _on_path(app: Callable[..., Iterable[bytes]], path: str, method: str = "GET") -> tuple[str, Headers]:
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "HTTP_ORIGIN": ALLOWED,
+    }
+    if method == "OPTIONS":
+        environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"] = "GET"
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: Headers, exc_info: Any = None) -> None:
+        seen["status"], seen["headers"] = status, list(response_headers)
+
+    b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"]
+
+
+def test_every_path_takes_its_rule_however_many_paths_were_seen() -> None:
+    # Routes are remembered per path; a stream of new paths (more than the memo holds, in two passes) must
+    # still get, every time, what the rules say: covered, not covered (the app answers, even OPTIONS), or
+    # a dot segment (no grant).
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), rules=[("/api/*", policy())])
+    n = PATH_MEMO_SIZE + 100
+    for _ in range(2):
+        for i in range(n):
+            status, covered = _on_path(mw, f"/api/item/{i}")
+            assert ("Access-Control-Allow-Origin", ALLOWED) in covered, i
+            status, uncovered = _on_path(mw, f"/static/{i}", "OPTIONS")
+            assert status == "200 OK", i
+            assert uncovered == [("Content-Type", "text/plain")], i
+            status, dotted = _on_path(mw, f"/static/../api/item/{i}")
+            assert not any(name.startswith("Access-Control-") for name, _ in dotted), i
+    by_path = mw._routing.by_path  # type: ignore[union-attr]
+    assert 0 < len(by_path) <= PATH_MEMO_SIZE
+    long_path = "/api/" + "a" * 10_000
+    assert ("Access-Control-Allow-Origin", ALLOWED) in _on_path(mw, long_path)[1]
+    assert long_path not in by_path
+
+
+def test_reconfigure_never_routes_by_the_old_rules() -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), rules=[("/api/*", policy())])
+    assert ("Access-Control-Allow-Origin", ALLOWED) in _on_path(mw, "/api/data")[1]
+    mw.reconfigure([("/v2/*", policy())])
+    assert _on_path(mw, "/api/data")[1] == [("Content-Type", "text/plain")]
+    assert ("Access-Control-Allow-Origin", ALLOWED) in _on_path(mw, "/v2/data")[1]
+
+
+def test_the_plain_names_are_none_the_middleware_owns() -> None:
+    # The set is a shortcut past the first-letter test: a name in it is appended to, never rewritten.
+    for name in PLAIN_NAMES:
+        assert not name.lower().startswith("access-control-"), name
+        assert name.lower() != "vary", name
+
+
+def _any_case(name: str) -> st.SearchStrategy[str]:
+    flips = st.lists(st.booleans(), min_size=len(name), max_size=len(name))
+    return flips.map(lambda up: "".join(c.upper() if u else c.lower() for c, u in zip(name, up, strict=True)))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.sampled_from(sorted(PLAIN_NAMES)),
+                _any_case("vary"),
+                _any_case("access-control-allow-origin"),
+                _any_case("access-control-expose-headers"),
+                st.text(alphabet="AaVvXx-yz", max_size=8),
+            ),
+            st.just("v"),
+        ),
+        max_size=6,
+    )
+)
+def test_a_response_is_merged_whenever_the_app_sends_a_name_the_middleware_owns(
+    app_headers: list[tuple[str, str]],
+) -> None:
+    owned = any(n.lower().startswith("access-control-") or n.lower() == "vary" for n, _ in app_headers)
+    if owned:
+        assert needs_merge(app_headers)
+    mw = CORSMiddleware(app_with(app_headers), policy())
+    _, headers, _ = call(mw, origin=ALLOWED)
+    assert headers == decide(policy(), "GET", ALLOWED).response_headers(app_headers)
+    # Exactly the middleware's own: one Vary, one Allow-Origin, the app's values gone or merged.
+    assert sum(name.lower() == "vary" for name, _ in headers) == 1
+    assert [value for name, value in headers if name.lower() == "access-control-allow-origin"] == [ALLOWED]
+    assert ("Access-Control-Expose-Headers", "X-Request-Id") in headers
+    assert sum(name.lower() == "access-control-expose-headers" for name, _ in headers) == 1
