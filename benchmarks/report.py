@@ -1,8 +1,9 @@
-"""Turn one run's results into the Markdown table, the PNG chart, the target verdicts and the README.
+"""Turn one run's results into the Markdown table, the PNG chart, the target verdicts and the wall-clock
+section of docs/performance.md.
 
     md = render_markdown(results)
     render_chart(results, Path("benchmarks/results/results.png"))
-    update_readme(Path("README.md"), results)    # rewrites only between the two bench markers
+    update_page(Path("docs/performance.md"), results)  # rewrites only between the two bench markers
 
 The verdicts compare medians from one run against the thresholds of the performance issue.
 """
@@ -21,8 +22,8 @@ from typing import Any
 from benchmarks.scenarios import ACTUAL_KINDS, ADVERSARIAL, KINDS
 from benchmarks.subjects import CORS_SUBJECTS, SUBJECTS, describe
 
-README_START = "<!-- benchmarks:start (written by `tox -e bench`; edit benchmarks/report.py instead) -->"
-README_END = "<!-- benchmarks:end -->"
+SECTION_START = "<!-- benchmarks:start (written by `tox -e bench`; edit benchmarks/report.py instead) -->"
+SECTION_END = "<!-- benchmarks:end -->"
 DISTS = ("cors_wsgi", "wsgicors", "flask-cors", "flask", "werkzeug", "gunicorn")
 
 # Target thresholds, from the performance issue.
@@ -50,16 +51,7 @@ def machine_info() -> dict[str, Any]:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist] = "not installed"
-    try:
-        commit = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parent,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
+    commit = _measured_commit()
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -354,11 +346,29 @@ def targets_table(results: dict[str, Any]) -> list[str]:
     return table(["target", "measured", ""], [[t, m, mark[ok]] for t, m, ok in targets(results)])
 
 
+def _measured_commit() -> str:
+    """The commit measured, with "+changes" when the library or the benchmarks differ from it (results
+    and documents written by earlier runs do not count)."""
+    here = Path(__file__).parent
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=here, check=False)  # noqa: S603, S607
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        changed = git("diff", "--quiet", "HEAD", "--", "../cors_wsgi", ".", ":(exclude)results")
+    except OSError:
+        return "unknown"
+    if head.returncode != 0:
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if changed.returncode == 1 else "")
+
+
 # --- documents --------------------------------------------------------------------------------------------
 
 
 def summary_lines(results: dict[str, Any]) -> list[str]:
-    """The part the README shows: machine, the two headline tables and the targets."""
+    """The section docs/performance.md shows: machine, the two headline tables and the targets."""
     s = results["settings"]
     lines = [
         f"Measured on {machine_line(results['machine'])}",
@@ -510,19 +520,19 @@ def render_chart(results: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def update_readme(readme: Path, results: dict[str, Any]) -> bool:
-    """Replace the text between the bench markers of ``readme``; False (untouched) when they are absent."""
-    if not readme.exists():
+def update_page(page: Path, results: dict[str, Any]) -> bool:
+    """Replace the text between the bench markers of ``page``; False (untouched) when they are absent."""
+    if not page.exists():
         return False
-    text = readme.read_text()
-    start, end = text.find(README_START), text.find(README_END)
+    text = page.read_text()
+    start, end = text.find(SECTION_START), text.find(SECTION_END)
     if start < 0 or end < start:
-        print(f"{readme}: no benchmark markers, left as it is")
+        print(f"{page}: no benchmark markers, left as it is")
         return False
     # Links relative to the page being written (docs/performance.md sits one folder down).
-    results_dir = Path(os.path.relpath(Path(__file__).resolve().parent / "results", readme.resolve().parent))
+    results_dir = Path(os.path.relpath(Path(__file__).resolve().parent / "results", page.resolve().parent))
     block = [
-        README_START,
+        SECTION_START,
         *summary_lines(results),
         "Full tables (scaling to 10,000 origins, hostile requests, gunicorn + wrk, configurations): "
         f"[benchmarks/results/results.md]({(results_dir / 'results.md').as_posix()}).",
@@ -531,5 +541,5 @@ def update_readme(readme: Path, results: dict[str, Any]) -> bool:
         f"({(results_dir / 'results.png').as_posix()})",
         "",
     ]
-    readme.write_text(text[:start] + "\n".join(block) + text[end:])
+    page.write_text(text[:start] + "\n".join(block) + text[end:])
     return True

@@ -1,8 +1,9 @@
-"""The command line: time every group, check every answer, write the table, the chart and the README.
+"""The command line: time every group, check every answer, write the table, the chart and the wall-clock
+section of docs/performance.md.
 
     python -m benchmarks                       # full run: ~1 min in process + ~2 min end to end
     python -m benchmarks --quick --no-e2e      # seconds; numbers only good for spotting a breakage
-    python -m benchmarks --only main,scaling --readme
+    python -m benchmarks --only main,scaling --page
 
 Writes ``results.json`` (raw values, not committed), ``results.md`` and ``results.png`` to ``--out``
 (``benchmarks/results``; a temporary directory for ``--quick``, whose numbers are not for publication).
@@ -193,7 +194,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="where results.{md,png,json} go (default benchmarks/results; --quick: a temporary directory)",
     )
-    p.add_argument("--readme", action="store_true", help="refresh the wall-clock part of docs/performance.md")
+    p.add_argument("--page", action="store_true", help="refresh the wall-clock part of docs/performance.md")
     args = p.parse_args(argv)
     args.groups = [g.strip() for g in args.only.split(",") if g.strip()]
     unknown = set(args.groups) - set(GROUPS)
@@ -204,9 +205,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.out is None:
         # A quick run's numbers are not for publication: keep them away from the committed results.
         args.out = Path(tempfile.gettempdir()) / "cors_wsgi-bench-quick" if args.quick else HERE / "results"
-    if args.quick and args.readme:
-        print("--quick: the README is left as it is", file=sys.stderr)
-        args.readme = False
+    if args.quick and args.page:
+        print("--quick: docs/performance.md is left as it is", file=sys.stderr)
+        args.page = False
     return args
 
 
@@ -244,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "results.md").write_text(markdown)
     report.render_chart(results, args.out / "results.png")
     print(markdown)
-    if args.readme:
-        report.update_readme(HERE.parent / "docs" / "performance.md", results)
+    if args.page:
+        report.update_page(HERE.parent / "docs" / "performance.md", results)
     progress(f"done: {args.out / 'results.md'} and {args.out / 'results.png'}")
     return 0

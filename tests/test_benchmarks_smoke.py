@@ -135,10 +135,10 @@ def test_report_renders_tables_and_target_verdicts() -> None:
     assert all(isinstance(ok, bool) for ok in verdicts.values())
 
 
-def test_readme_block_is_replaced_only_between_the_markers(tmp_path: Path) -> None:
+def test_the_page_section_is_replaced_only_between_the_markers(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(
-        f"# Title\n\n## Performance\n\n{report.README_START}\nold\n{report.README_END}\n\n## Next\n"
+        f"# Title\n\n## Performance\n\n{report.SECTION_START}\nold\n{report.SECTION_END}\n\n## Next\n"
     )
     results = {
         "machine": report.machine_info(),
@@ -146,11 +146,11 @@ def test_readme_block_is_replaced_only_between_the_markers(tmp_path: Path) -> No
         "configuration": [],
         "skipped": {},
     }
-    assert report.update_readme(readme, results)
+    assert report.update_page(readme, results)
     text = readme.read_text()
     assert "old" not in text
     assert text.startswith("# Title\n\n## Performance\n\n")
-    assert text.endswith(f"{report.README_END}\n\n## Next\n")
+    assert text.endswith(f"{report.SECTION_END}\n\n## Next\n")
     assert "benchmarks/results/results.png" in text
 
 
