@@ -16,7 +16,8 @@
 A preflight's answer is whole: status, every header (``response_headers()``) and body; the application
 never sees the request. An actual request's answer is the Access-Control-* headers and the Vary tokens that
 go onto whatever the application responds (``response_headers(app_headers)``). The WSGI adapter
-(``middleware.py``) sends exactly this, remembering answers that depend on request header values alone.
+(``middleware.py``) sends exactly this, remembering answers that depend on request header values alone
+(``routes.py``).
 """
 
 from __future__ import annotations

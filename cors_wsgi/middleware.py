@@ -14,11 +14,10 @@ application: 204 with the grant, or 403 with a short text/plain reason and no Ac
 On every other request on a covered path the application's response passes through with its
 Access-Control-* headers replaced by the policy's and the policy's Vary tokens merged in.
 
-This module is only the WSGI adapter: it classifies the request, asks ``decision.decide`` (through
-``preflight``/``actual``), and writes exactly the answer it got. It remembers answers that depend on request
-header values alone (``memo.Memo``, per policy), and with rules the route each path takes; it remembers no
-answer in debug mode, which logs and explains every decision, nor for a policy with ``allow_origin_func``,
-whose answer depends on the environ.
+This module is only the WSGI adapter: it classifies the request, looks up the answer its route remembers
+or asks ``decision`` (``actual_tail``, or ``preflight``/``actual`` through the route), and writes exactly
+the answer it got. What it remembers, and when not (debug mode, an ``allow_origin_func``), is in
+``routes.py``.
 Only ``start_response`` is wrapped: the application's iterable is returned as it is, so streaming and
 ``close()`` keep working. With ``catch_exceptions=True`` an exception that escapes the application on a
 covered path becomes a 500 carrying this request's CORS headers (``unhandled.py``).
@@ -30,26 +29,24 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .config import load_middleware_config
-from .debug import safe_repr
-from .decision import Decision, actual, actual_tail, preflight, refuse_path
+from .decision import actual_tail
 from .errors import ConfigError
 from .headers import OWNED_INITIALS, PLAIN_NAMES, merge_headers
-from .memo import ACTUAL_MEMO_SIZE, PATH_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
 from .observe import (
     NO_RULE,
     DecisionEvent,
     OnDecision,
-    Outcome,
     ReportLimiter,
     deliver,
     outcome_of,
     report,
 )
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
-from .rules import DOT_SEGMENT, RuleList, Rules
+from .routes import UNCOVERED, PathRoutes, RefusingRoute, Route, Tail
+from .rules import RuleList, Rules
 from .unhandled import guarded
 
 if TYPE_CHECKING:
@@ -57,12 +54,6 @@ if TYPE_CHECKING:
 
 ExcInfo: TypeAlias = "tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]"
 Headers = list[tuple[str, str]]
-# What an actual response gets appended (shared between requests: read, never changed). A list, so that
-# appending it to the application's list (PEP 3333: a list) is one ``+``.
-Tail = list[tuple[str, str]]
-# A preflight's whole answer, ready to write: status line, headers, body.
-Written = tuple[str, tuple[tuple[str, str], ...], tuple[bytes, ...]]
-
 logger = logging.getLogger("cors_wsgi")
 MIDDLEWARE_ARGUMENTS = (
     "policy",
@@ -73,128 +64,6 @@ MIDDLEWARE_ARGUMENTS = (
     "on_decision",
     *POLICY_FIELDS,
 )
-
-_STATUS_LINES = {204: "204 No Content", 403: "403 Forbidden"}
-
-
-def _written(decision: Decision) -> Written:
-    status = _STATUS_LINES[decision.status or 403]
-    return status, tuple(decision.response_headers()), (decision.body,) if decision.body else ()
-
-
-def _tail(decision: Decision) -> Headers:
-    """What an actual response gets appended: the Access-Control-* headers, then Vary."""
-    return decision.response_headers(())
-
-
-class Route:
-    """One compiled policy as the adapter serves it: the policy and the answers it remembers."""
-
-    __slots__ = (
-        "actual_tails",
-        "compiled",
-        "debug",
-        "memoises",
-        "no_origin_tail",
-        "outcomes",
-        "preflights",
-        "refused_tail",
-        "remembers_refusals",
-        "rules",
-    )
-
-    # A Route serves every path; per-path rules are PathRoutes, whose ``rules`` are its (glob, Route)
-    # pairs. __call__ tells the two apart by this slot, cheaper than a class test.
-    rules: None
-
-    def __init__(self, compiled: CompiledPolicy, debug: bool) -> None:
-        self.rules = None
-        self.compiled = compiled
-        self.debug = debug
-        # Debug mode logs and explains each request; a user function's answer depends on the environ.
-        # Either way these memos stay empty and every request is decided afresh.
-        self.memoises = not debug and compiled.policy.allow_origin_func is None
-        self.actual_tails: Memo[str, Tail] = Memo(ACTUAL_MEMO_SIZE)
-        self.preflights: Memo[tuple[str | None, ...], Written] = Memo(PREFLIGHT_MEMO_SIZE)
-        # Only filled when decisions are observed (report_only, on_decision: observe.py).
-        self.outcomes: Memo[Any, Outcome] = Memo(ACTUAL_MEMO_SIZE)
-        self.no_origin_tail = _tail(actual(compiled, None))
-        self.refused_tail = list(compiled.actual_refused_tail)
-        # Refusing an origin costs one set lookup when only exact origins are listed: cheaper than
-        # remembering it, and a stream of unknown origins then never churns the memo of the allowed ones.
-        self.remembers_refusals = not compiled.matcher.exact_only
-
-    def actual_tail(self, origin: str, environ: WSGIEnvironment) -> Tail:
-        """An actual response's tail decided afresh and not remembered (debug mode, an origin function);
-        the memoising path is inline in ``CORSMiddleware.__call__``."""
-        decision = actual(self.compiled, origin, environ, explain=self.debug)
-        if self.debug:
-            _log_actual(environ, decision)
-        return _tail(decision)
-
-    def preflight(self, key: tuple[str, str, str | None, str | None], environ: WSGIEnvironment) -> Written:
-        decision = preflight(self.compiled, *key, environ, explain=self.debug)
-        if self.debug:
-            _log_preflight(environ, decision)
-            return _written(decision)
-        written = _written(decision)
-        return self.preflights.remember(key, written) if self.memoises else written
-
-
-class RefusingRoute(Route):
-    """What a path with a dot segment gets (``rules.DOT_SEGMENT``): refusal, whatever the request."""
-
-    __slots__ = ()
-
-    def __init__(self, debug: bool) -> None:
-        self.rules = None
-        self.debug = debug
-        self.actual_tails = Memo(0)  # never filled: the answer is the same for every origin
-        self.preflights = Memo(0)
-        self.outcomes = Memo(0)
-        self.memoises = False
-        self.no_origin_tail = _tail(refuse_path("GET", None, None))
-
-    def actual_tail(self, origin: str, environ: WSGIEnvironment) -> Tail:
-        decision = refuse_path(environ.get("REQUEST_METHOD", ""), origin, None, explain=self.debug)
-        if self.debug:
-            _log_actual(environ, decision)
-        return _tail(decision)
-
-    def preflight(self, key: tuple[str, str, str | None, str | None], environ: WSGIEnvironment) -> Written:
-        decision = refuse_path("OPTIONS", key[0], key[1], explain=self.debug)
-        if self.debug:
-            _log_preflight(environ, decision)
-        return _written(decision)
-
-
-class _Uncovered:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "UNCOVERED"
-
-
-# What PathRoutes remembers for a path that no rule covers: the application answers it untouched.
-UNCOVERED: Final = _Uncovered()
-
-
-class PathRoutes(Rules[Route]):
-    """Per-path rules as the adapter serves them: the route each path got is remembered, because a
-    site's paths repeat far more often than its rules change (a lookup tests each glob in turn)."""
-
-    __slots__ = ("by_path", "dot_segment")
-
-    def __init__(self, routes: Rules[Route], dot_segment: RefusingRoute) -> None:
-        self.rules = routes.rules
-        self.dot_segment = dot_segment
-        self.by_path: Memo[str, Route | _Uncovered] = Memo(PATH_MEMO_SIZE)
-
-    def route(self, path: str) -> Route | _Uncovered:
-        """The route for ``path``, looked up and remembered."""
-        found = self.lookup(path)
-        route = UNCOVERED if found is None else self.dot_segment if found is DOT_SEGMENT else found
-        return self.by_path.remember(path, route)  # type: ignore[arg-type]
 
 
 class CORSMiddleware:
@@ -423,35 +292,6 @@ class ObservedCORSMiddleware(CORSMiddleware):
                 difference,
             )
         deliver(self.on_decision, event)
-
-
-def _log_preflight(environ: WSGIEnvironment, decision: Decision) -> None:
-    logger.debug(
-        "preflight %s origin=%s method=%s headers=%s -> %s%s",
-        safe_repr(environ.get("PATH_INFO", "")),
-        safe_repr(environ.get("HTTP_ORIGIN")),
-        safe_repr(environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")),
-        safe_repr(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")),
-        "allowed (204)" if decision.allowed else f"refused ({decision.status}): ",
-        "; ".join(decision.reasons),
-    )
-
-
-def _log_actual(environ: WSGIEnvironment, decision: Decision) -> None:
-    origin = environ.get("HTTP_ORIGIN")
-    if origin is None:
-        verdict = "no Origin: not a CORS request"
-    elif decision.allowed:
-        verdict = "allowed"
-    else:
-        verdict = "refused: " + "; ".join(decision.reasons) + "; no Access-Control-* headers sent"
-    logger.debug(
-        "%s %s origin=%s -> %s",
-        safe_repr(environ.get("REQUEST_METHOD", "")),
-        safe_repr(environ.get("PATH_INFO", "")),
-        safe_repr(origin),
-        verdict,
-    )
 
 
 def _policy_from_keywords(fields: dict[str, Any]) -> CORSPolicy:

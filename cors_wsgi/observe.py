@@ -97,7 +97,7 @@ OnDecision = Callable[[DecisionEvent], object]
 
 
 class RouteLike(Protocol):
-    """What the adapter's ``middleware.Route`` offers here."""
+    """What the adapter's ``routes.Route`` offers here (a Protocol: routes imports this module)."""
 
     compiled: CompiledPolicy
     memoises: bool

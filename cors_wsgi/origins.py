@@ -210,7 +210,7 @@ class OriginMatcher:
         self.any_port = frozenset(any_port)
         self.regex = regex
         self.func = func
-        # Then a refusal costs one set lookup, less than remembering it (see middleware.Route).
+        # Then a refusal costs one set lookup, less than remembering it (see routes.Route).
         self.exact_only = not wildcards and not any_port and regex is None and func is None
 
     def allows(self, origin: str, environ: Mapping[str, Any] | None = None) -> bool:
