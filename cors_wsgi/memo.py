@@ -1,4 +1,4 @@
-"""A bounded memo for answers that depend on request values alone: header values, or the path.
+"""A bounded memo for answers that depend on request header values alone.
 
     >>> memo: Memo[str, int] = Memo(size=2)
     >>> memo.remember("a", 1), memo.remember("b", 2), memo.remember("c", 3)
@@ -21,12 +21,10 @@ from typing import TypeVar
 K = TypeVar("K", str, tuple[str | None, ...])
 V = TypeVar("V")
 
-# Longer than any serialized origin a browser sends (grammar.MAX_ORIGIN_LENGTH); a longer path is simply
-# looked up each time.
+# Longer than any serialized origin a browser sends (grammar.MAX_ORIGIN_LENGTH).
 MAX_KEY_LENGTH = 320
 ACTUAL_MEMO_SIZE = 1024  # origins
 PREFLIGHT_MEMO_SIZE = 512  # (origin, method, request headers, private network)
-PATH_MEMO_SIZE = 1024  # request paths, to the rule that covers each
 
 
 class Memo(dict[K, V]):

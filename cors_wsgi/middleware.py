@@ -45,8 +45,8 @@ from .observe import (
     report,
 )
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
-from .routes import UNCOVERED, PathRoutes, RefusingRoute, Route, Tail
-from .rules import RuleList, Rules
+from .routes import RefusingRoute, Route, Tail
+from .rules import DOT_SEGMENT, RuleList, Rules
 from .unhandled import guarded
 
 if TYPE_CHECKING:
@@ -163,23 +163,26 @@ class CORSMiddleware:
         logger.info("CORS configuration reloaded from %s", path)
         return True
 
-    def _route(self, policy_or_rules: CORSPolicy | RuleList | None) -> Route | PathRoutes:
+    def _route(self, policy_or_rules: CORSPolicy | RuleList | None) -> Route | Rules[Route]:
         debug = self.debug
         if isinstance(policy_or_rules, CORSPolicy):
             return Route(policy_or_rules.compiled, debug)
         rules: Rules[CompiledPolicy] = Rules(policy_or_rules or ())
-        return PathRoutes(rules.map(lambda compiled: Route(compiled, debug)), self._dot_segment)
+        return rules.map(lambda compiled: Route(compiled, debug))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         routing = self._routing
         if routing.rules is None:  # one policy for every path
             route: Route = routing
         else:
-            path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-            covering = routing.by_path.get(path) or routing.route(path)
-            if covering is UNCOVERED:
+            try:  # two subscripts cost less than two calls of environ.get
+                path = environ["SCRIPT_NAME"] + environ["PATH_INFO"]
+            except KeyError:  # PEP 3333 lets a server leave out an empty one
+                path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+            found = routing.lookup(path)
+            if found is None:
                 return self._app(environ, start_response)
-            route = covering  # type: ignore[assignment]
+            route = self._dot_segment if found is DOT_SEGMENT else found  # type: ignore[assignment]
         tail: Tail | None
         if "HTTP_ORIGIN" not in environ:
             tail = route.no_origin_tail

@@ -4,8 +4,8 @@
     route.no_origin_tail              # appended to a response to a request without Origin
     route.actual_tails.get(origin)    # an actual response's tail, once decided for this origin
     route.preflights.get(key)         # a preflight's whole answer, once decided for these header values
-    routes = PathRoutes(Rules(rule_list).map(lambda c: Route(c, False)), RefusingRoute(False))
-    routes.by_path.get(path) or routes.route(path)   # a Route, or UNCOVERED
+    routes = Rules(rule_list).map(lambda compiled: Route(compiled, debug=False))  # per-path rules
+    RefusingRoute(debug=False)        # what a path with a dot segment gets
 
 Policies and decisions hold no state: remembering answers belongs to the WSGI adapter, and these objects
 are where it keeps them, each memo bounded (``memo.Memo``). Debug mode and policies with an
@@ -15,14 +15,13 @@ are where it keeps them, each memo bounded (``memo.Memo``). Debug mode and polic
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from .debug import safe_repr
 from .decision import Decision, actual, preflight, refuse_path
-from .memo import ACTUAL_MEMO_SIZE, PATH_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
+from .memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
 from .observe import Outcome
 from .policy import CompiledPolicy
-from .rules import DOT_SEGMENT, Rules
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -65,8 +64,9 @@ class Route:
         "rules",
     )
 
-    # A Route serves every path; per-path rules are PathRoutes, whose ``rules`` are its (glob, Route)
-    # pairs. CORSMiddleware.__call__ tells the two apart by this slot, cheaper than a class test.
+    # A Route serves every path; per-path rules are a ``rules.Rules`` of Routes, whose ``rules`` are its
+    # (glob, Route) pairs. CORSMiddleware.__call__ tells the two apart by this slot, cheaper than a class
+    # test.
     rules: None
 
     def __init__(self, compiled: CompiledPolicy, debug: bool) -> None:
@@ -128,35 +128,6 @@ class RefusingRoute(Route):
         if self.debug:
             _log_preflight(environ, decision)
         return _written(decision)
-
-
-class _Uncovered:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "UNCOVERED"
-
-
-# What PathRoutes remembers for a path that no rule covers: the application answers it untouched.
-UNCOVERED: Final = _Uncovered()
-
-
-class PathRoutes(Rules[Route]):
-    """Per-path rules as the adapter serves them: the route each path got is remembered, because a
-    site's paths repeat far more often than its rules change (a lookup tests each glob in turn)."""
-
-    __slots__ = ("by_path", "dot_segment")
-
-    def __init__(self, routes: Rules[Route], dot_segment: RefusingRoute) -> None:
-        self.rules = routes.rules
-        self.dot_segment = dot_segment
-        self.by_path: Memo[str, Route | _Uncovered] = Memo(PATH_MEMO_SIZE)
-
-    def route(self, path: str) -> Route | _Uncovered:
-        """The route for ``path``, looked up and remembered."""
-        found = self.lookup(path)
-        route = UNCOVERED if found is None else self.dot_segment if found is DOT_SEGMENT else found
-        return self.by_path.remember(path, route)  # type: ignore[arg-type]
 
 
 def _log_preflight(environ: WSGIEnvironment, decision: Decision) -> None:

@@ -421,3 +421,46 @@ def test_dot_in_a_name_is_not_a_dot_segment() -> None:
     test_app = TestApp(CORSMiddleware(RecordingApp(), rules=[("/public/*", CORSPolicy(allow_origins=["*"]))]))
     for path in ["/public/.well-known/x", "/public/..x", "/public/x.."]:
         assert test_app.get(path).headers["Access-Control-Allow-Origin"] == "*"
+
+
+def _raw_get(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        seen["status"], seen["headers"] = status, headers
+
+    b"".join(app({"REQUEST_METHOD": "GET", "HTTP_ORIGIN": LOCAL, **environ}, start_response))
+    return seen["status"], seen["headers"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "covered"),
+    [
+        ({"SCRIPT_NAME": "", "PATH_INFO": "/api/data"}, True),
+        ({"SCRIPT_NAME": "/api", "PATH_INFO": "/data"}, True),  # mounted: the whole path is matched
+        ({"PATH_INFO": "/api/data"}, True),  # PEP 3333: an empty SCRIPT_NAME may be left out
+        ({"SCRIPT_NAME": "/api/data"}, True),  # ... and an empty PATH_INFO
+        ({}, False),
+        ({"SCRIPT_NAME": "", "PATH_INFO": "/apidata"}, False),
+        ({"SCRIPT_NAME": "", "PATH_INFO": "/api"}, False),
+        ({"SCRIPT_NAME": "/x", "PATH_INFO": "/api/data"}, False),
+    ],
+)
+def test_the_rule_is_found_from_script_name_and_path_info(environ: dict[str, str], covered: bool) -> None:
+    app = CORSMiddleware(RecordingApp(), rules=[("/api/*", SEED)])
+    _, headers = _raw_get(app, environ)
+    assert (("Access-Control-Allow-Origin", LOCAL) in headers) is covered
+    assert (("Vary", "Origin") in headers) is covered  # an uncovered path is not touched at all
+
+
+def test_a_stream_of_new_paths_gets_what_the_rules_say_every_time() -> None:
+    recording = RecordingApp()
+    app = CORSMiddleware(recording, rules=[("/api/*", SEED)])
+    for i in range(2000):
+        _, covered = _raw_get(app, {"PATH_INFO": f"/api/items/{i}"})
+        assert ("Access-Control-Allow-Origin", LOCAL) in covered, i
+        _, uncovered = _raw_get(app, {"PATH_INFO": f"/static/{i}"})
+        assert not any(name.startswith("Access-Control-") or name == "Vary" for name, _ in uncovered), i
+        _, dotted = _raw_get(app, {"PATH_INFO": f"/static/../api/items/{i}"})
+        assert not any(name.startswith("Access-Control-") for name, _ in dotted), i
+    assert len(recording.calls) == 6000
