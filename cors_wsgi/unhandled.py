@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .debug import safe_repr
@@ -37,14 +38,10 @@ def guarded(app: WSGIApplication) -> WSGIApplication:
     The middleware calls it with its own ``start_response``, which adds the request's CORS headers to the
     500 as to any other response; built once, so a middleware without ``catch_exceptions`` pays nothing.
     """
-
-    def guarded_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return call_guarded(app, environ, start_response)
-
-    return guarded_app
+    return partial(_call_guarded, app)
 
 
-def call_guarded(
+def _call_guarded(
     app: WSGIApplication, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes]:
     """``app(environ, start_response)``, with an exception before the response starts made a 500."""
