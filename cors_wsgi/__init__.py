@@ -13,6 +13,9 @@ Public API:
 - ``ConfigError``: every mistake of a configuration at once (``.errors``), each naming field and value.
 - ``load_config`` / ``config_from_mapping``: rules from a TOML file or a mapping.
 - ``check_wsgi``: what a browser would conclude about a WSGI app's answers (``cors-wsgi check`` for URLs).
+- ``decide`` / ``Decision``: the pure decision for one request's plain values (what the middleware sends);
+  ``Refusal`` and the module ``refusals``: why a request was refused, as stable codes.
+- ``DecisionEvent``: what ``on_decision`` receives for each CORS request.
 
 Logging goes to the ``cors_wsgi`` logger (``cors_wsgi.report`` for report-only records); the library adds
 only a ``NullHandler``, so nothing is printed unless the application configures logging.
@@ -20,13 +23,29 @@ only a ``NullHandler``, so nothing is printed unless the application configures 
 
 import logging
 
+from . import refusals
 from .checker import check_wsgi
 from .config import config_from_mapping, load_config
+from .decision import Decision, decide
 from .errors import ConfigError
 from .middleware import CORSMiddleware
+from .observe import DecisionEvent
 from .policy import CORSPolicy
+from .refusals import Refusal
 
 logging.getLogger("cors_wsgi").addHandler(logging.NullHandler())
 
-__all__ = ["CORSMiddleware", "CORSPolicy", "ConfigError", "check_wsgi", "config_from_mapping", "load_config"]
+__all__ = [
+    "CORSMiddleware",
+    "CORSPolicy",
+    "ConfigError",
+    "Decision",
+    "DecisionEvent",
+    "Refusal",
+    "check_wsgi",
+    "config_from_mapping",
+    "decide",
+    "load_config",
+    "refusals",
+]
 __version__ = "0.1.0"

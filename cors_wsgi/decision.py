@@ -1,7 +1,6 @@
 """The CORS decision as a pure function: request values in, the complete answer out. No WSGI here.
 
-    >>> from cors_wsgi import CORSPolicy
-    >>> from cors_wsgi.decision import decide
+    >>> from cors_wsgi import CORSPolicy, decide
     >>> policy = CORSPolicy(allow_origins=["http://localhost:3000"], allow_headers=["content-type"])
     >>> d = decide(policy, "OPTIONS", "http://localhost:3000", request_method="GET",
     ...            request_headers="content-type")
@@ -13,11 +12,11 @@
     >>> decide(policy, "GET", "http://evil.test").response_headers([("Content-Type", "text/plain")])
     [('Content-Type', 'text/plain'), ('Vary', 'Origin')]
 
-A preflight's answer is whole: status, every header (``response_headers()``) and body; the application
-never sees the request. An actual request's answer is the Access-Control-* headers and the Vary tokens that
-go onto whatever the application responds (``response_headers(app_headers)``). The WSGI adapter
-(``middleware.py``) sends exactly this, remembering answers that depend on request header values alone
-(``routes.py``).
+A preflight's answer is whole: status, every header (``added_headers``) and body; the application never sees
+the request. An actual request's answer is the Access-Control-* headers and the Vary tokens that go onto
+whatever the application responds (``response_headers(app_headers)``). Refusals are codes
+(``cors_wsgi.refusals``); their English is ``cors_wsgi.explain``'s. The WSGI adapter (``middleware.py``)
+sends exactly this, and remembers answers that depend on request header values alone (``remembered.py``).
 """
 
 from __future__ import annotations
@@ -26,23 +25,23 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal, NamedTuple
 
 from . import refusals as codes
-from .debug import origin_hint
 from .grammar import (
     MAX_METHOD_LENGTH,
     MAX_REQUEST_HEADER_NAMES,
     MAX_REQUEST_HEADERS_LENGTH,
+    is_preflight,
     is_token,
 )
 from .headers import merge_headers
 from .policy import PREFLIGHT_VARY, CompiledPolicy, CORSPolicy
-from .refusals import Refusal, describe, refused_body
+from .refusals import Refusal
 
 REFUSED_BODY = b"CORS preflight refused\n"
 _REFUSED_CONTENT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
 
 
 class Decision(NamedTuple):
-    """The whole answer to one request (a tuple: cheap to build on every preflight)."""
+    """The whole answer to one request. Immutable; refusals are codes, never text."""
 
     kind: Literal["preflight", "actual"]
     allowed: bool
@@ -53,18 +52,19 @@ class Decision(NamedTuple):
     refusals: tuple[Refusal, ...] = ()  # why it was refused, as codes
 
     @property
-    def reasons(self) -> tuple[str, ...]:
-        """The refusals in English, for people."""
-        return tuple(describe(r) for r in self.refusals)
+    def added_headers(self) -> tuple[tuple[str, str], ...]:
+        """What the middleware sends: a preflight's every header; an actual response's Access-Control-*
+        headers, then Vary (merged with the application's)."""
+        added = (*self.headers, ("Vary", ", ".join(self.vary))) if self.vary else self.headers
+        if self.body:
+            return (*added, _REFUSED_CONTENT_TYPE, ("Content-Length", str(len(self.body))))
+        return added
 
     def response_headers(self, app_headers: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
         """Every header of the response: a preflight's own; else the app's with Access-Control-* replaced."""
-        tail = [*self.headers, ("Vary", ", ".join(self.vary))] if self.vary else list(self.headers)
         if self.kind == "preflight":
-            if self.body:
-                tail += [_REFUSED_CONTENT_TYPE, ("Content-Length", str(len(self.body)))]
-            return tail
-        return merge_headers(app_headers, tail)
+            return list(self.added_headers)
+        return merge_headers(app_headers, self.added_headers)
 
 
 def parse_request_headers(value: str) -> tuple[str, ...] | None:
@@ -108,9 +108,8 @@ def _request_header_names(value: str, allowed: frozenset[str]) -> tuple[tuple[st
     return tuple(names), allowed.issuperset(names)
 
 
-def _refused_headers(compiled: CompiledPolicy, names: tuple[str, ...]) -> tuple[str, ...]:
-    if compiled.header_names.issuperset(names):
-        return ()
+def _refused_headers(compiled: CompiledPolicy, names: tuple[str, ...], every: bool) -> tuple[str, ...]:
+    """The names the policy does not allow: ``every`` one (debug mode names them all), else the first."""
     if compiled.any_header:
         # Fetch: the wildcard never covers Authorization; it must be named.
         return (
@@ -118,7 +117,13 @@ def _refused_headers(compiled: CompiledPolicy, names: tuple[str, ...]) -> tuple[
             if "authorization" in names and "authorization" not in compiled.header_names
             else ()
         )
-    return tuple(name for name in names if name not in compiled.header_names)
+    allowed = compiled.header_names
+    if every:
+        return tuple(name for name in names if name not in allowed)
+    for name in names:
+        if name not in allowed:
+            return (name,)
+    return ()
 
 
 def preflight(
@@ -129,22 +134,25 @@ def preflight(
     request_private_network: str | None = None,
     environ: Mapping[str, Any] | None = None,
     *,
-    explain: bool = False,
+    debug: bool = False,
 ) -> Decision:
-    """Answer a CORS preflight: 204 with the grant, or 403 with no Access-Control-Allow-* at all."""
+    """Answer a CORS preflight: 204 with the grant, or 403 with no Access-Control-Allow-* at all.
+
+    ``debug``: every refused header is named (else the decision stops at the first), and a preflight
+    refused only for its method or headers gets the partial grant of ``_partial_grant``.
+    """
     refused: list[Refusal] = []
     if compiled.any_origin:
         allow_origin = "*"
     elif compiled.matcher.allows(origin, environ):
         allow_origin = origin
     else:
-        hint = origin_hint(origin, compiled.policy.allow_origins) if explain else None
-        refused.append(Refusal(codes.ORIGIN, origin, hint=hint))
+        refused.append(Refusal(codes.ORIGIN, origin))
     if compiled.any_method:
         if len(request_method) > MAX_METHOD_LENGTH or not is_token(request_method):
             refused.append(Refusal(codes.METHOD_SYNTAX, request_method))
     elif request_method not in compiled.methods:
-        refused.append(Refusal(codes.METHOD, request_method, tuple(compiled.policy.allow_methods)))
+        refused.append(Refusal(codes.METHOD, request_method, compiled.policy.allow_methods))  # type: ignore[arg-type]
     names: tuple[str, ...] = ()
     if request_headers:
         parsed = _request_header_names(request_headers, compiled.header_names)
@@ -152,15 +160,15 @@ def preflight(
             refused.append(Refusal(codes.HEADERS_SYNTAX, request_headers))
         else:
             names, all_allowed = parsed
-            if not all_allowed and (not_allowed := _refused_headers(compiled, names)):
+            if not all_allowed and (not_allowed := _refused_headers(compiled, names, every=debug)):
                 refused.append(Refusal(codes.HEADERS, request_headers, not_allowed))
     private_network = request_private_network == "true"
     if private_network and not compiled.private_network:
         refused.append(Refusal(codes.PRIVATE_NETWORK, request_private_network))
     if refused:
-        if explain and all(r.code in _NAMED_BY_THE_BROWSER for r in refused):
+        if debug and all(r.code in _NAMED_BY_THE_BROWSER for r in refused):
             return _partial_grant(compiled, allow_origin, request_method, names, tuple(refused))
-        return refuse_preflight(compiled.preflight_vary, tuple(refused), explain=explain)
+        return refuse_preflight(compiled.preflight_vary, tuple(refused))
     headers = [("Access-Control-Allow-Origin", allow_origin), *compiled.preflight_grant]
     if compiled.any_method and not compiled.star_methods:
         # Echo rather than "*": with credentials a browser takes "*" literally.
@@ -203,18 +211,13 @@ def _partial_grant(
     return Decision("preflight", False, 204, tuple(headers), compiled.preflight_vary, b"", refusals)
 
 
-def refuse_preflight(vary: tuple[str, ...], refusals: tuple[Refusal, ...], *, explain: bool) -> Decision:
-    """403 with no Access-Control-* header; the body says why only when ``explain`` (debug mode)."""
-    body = refused_body(refusals) if explain else REFUSED_BODY
-    return Decision("preflight", False, 403, (), vary, body, refusals)
+def refuse_preflight(vary: tuple[str, ...], refusals: tuple[Refusal, ...]) -> Decision:
+    """403 with no Access-Control-* header and a short text body (debug mode's says why: ``explain``)."""
+    return Decision("preflight", False, 403, (), vary, REFUSED_BODY, refusals)
 
 
 def actual(
-    compiled: CompiledPolicy,
-    origin: str | None,
-    environ: Mapping[str, Any] | None = None,
-    *,
-    explain: bool = False,
+    compiled: CompiledPolicy, origin: str | None, environ: Mapping[str, Any] | None = None
 ) -> Decision:
     """The Access-Control-* headers an actual (non-preflight) response gets; none when refused."""
     if compiled.any_origin:
@@ -224,35 +227,13 @@ def actual(
     if compiled.matcher.allows(origin, environ):
         headers = (("Access-Control-Allow-Origin", origin), *compiled.actual_grant)
         return Decision("actual", True, None, headers, compiled.actual_vary)
-    hint = origin_hint(origin, compiled.policy.allow_origins) if explain else None
-    refusal = Refusal(codes.ORIGIN, origin, hint=hint)
-    return Decision("actual", False, None, (), compiled.actual_vary, refusals=(refusal,))
-
-
-def actual_tail(compiled: CompiledPolicy, origin: str) -> list[tuple[str, str]] | None:
-    """What an allowed actual response gets appended, ``actual(compiled, origin).response_headers(())``,
-    as a new list; None when ``origin`` is refused, whose tail is the same for every origin
-    (``compiled.actual_refused_tail``).
-
-    The adapter's path for policies whose answer depends on the Origin alone (no ``allow_origin_func``,
-    nothing to explain), built without a Decision from the same ``CompiledPolicy`` pieces as ``actual``,
-    so the two cannot drift (tests/test_adapter_equivalence.py holds them together).
-    """
-    if compiled.any_origin:
-        return list(compiled.any_origin_grant)
-    matcher = compiled.matcher
-    if origin in matcher.exact or (not matcher.exact_only and matcher.allows(origin)):
-        return [("Access-Control-Allow-Origin", origin), *compiled.actual_allowed_tail]
-    return None
-
-
-def is_preflight(method: str | None, origin: str | None, request_method: str | None) -> bool:
-    """Fetch's definition: OPTIONS with both Origin and Access-Control-Request-Method."""
-    return method == "OPTIONS" and origin is not None and request_method is not None
+    return Decision(
+        "actual", False, None, (), compiled.actual_vary, refusals=(Refusal(codes.ORIGIN, origin),)
+    )
 
 
 def decide(
-    policy: CORSPolicy | CompiledPolicy,
+    policy: CORSPolicy,
     method: str,
     origin: str | None,
     request_method: str | None = None,
@@ -260,24 +241,50 @@ def decide(
     request_private_network: str | None = None,
     environ: Mapping[str, Any] | None = None,
     *,
-    explain: bool = False,
+    debug: bool = False,
 ) -> Decision:
     """Everything the middleware decides for one request, from the request's plain values.
 
-    ``explain`` (debug mode) adds near-miss hints to refused origins and reasons to a 403 body.
+    ``environ`` is handed to an ``allow_origin_func``; ``debug`` is the middleware's debug mode (see
+    ``preflight``). ``cors_wsgi.explain`` puts the refusals into words.
     """
-    compiled = policy.compiled if isinstance(policy, CORSPolicy) else policy
-    if origin is not None and request_method is not None and method == "OPTIONS":
+    return decide_compiled(
+        policy.compiled,
+        method,
+        origin,
+        request_method,
+        request_headers,
+        request_private_network,
+        environ,
+        debug=debug,
+    )
+
+
+def decide_compiled(
+    compiled: CompiledPolicy | None,
+    method: str,
+    origin: str | None,
+    request_method: str | None = None,
+    request_headers: str | None = None,
+    request_private_network: str | None = None,
+    environ: Mapping[str, Any] | None = None,
+    *,
+    debug: bool = False,
+) -> Decision:
+    """``decide`` for a compiled policy, or for ``None``: a path that no rule may grant (``refuse_path``)."""
+    if compiled is None:
+        return refuse_path(method, origin, request_method)
+    if is_preflight(method, origin, request_method):
         return preflight(
             compiled,
-            origin,
-            request_method,
+            origin,  # type: ignore[arg-type]
+            request_method,  # type: ignore[arg-type]
             request_headers,
             request_private_network,
             environ,
-            explain=explain,
+            debug=debug,
         )
-    return actual(compiled, origin, environ, explain=explain)
+    return actual(compiled, origin, environ)
 
 
 # What a path with '.' or '..' segments gets (see rules.py): every preflight refused, and actual responses
@@ -285,11 +292,9 @@ def decide(
 DOT_SEGMENT_VARY = ("Origin",)
 
 
-def refuse_path(
-    method: str, origin: str | None, request_method: str | None, *, explain: bool = False
-) -> Decision:
+def refuse_path(method: str, origin: str | None, request_method: str | None) -> Decision:
     """The answer on a path no rule may grant (a dot segment): refusal whatever the request."""
     if is_preflight(method, origin, request_method):
-        return refuse_preflight(PREFLIGHT_VARY, (Refusal(codes.DOT_SEGMENT, None),), explain=explain)
+        return refuse_preflight(PREFLIGHT_VARY, (Refusal(codes.DOT_SEGMENT, None),))
     refusals = () if origin is None else (Refusal(codes.DOT_SEGMENT, None),)
     return Decision("actual", False, None, (), DOT_SEGMENT_VARY, refusals=refusals)

@@ -157,6 +157,18 @@ def pattern_host(origin: str) -> str:
     return parts.host.removeprefix("*.") if parts else ""
 
 
+def is_preflight(method: str | None, origin: str | None, request_method: str | None) -> bool:
+    """Fetch's definition: OPTIONS with both Origin and Access-Control-Request-Method. Anything else with
+    OPTIONS is an ordinary request for the application."""
+    return method == "OPTIONS" and origin is not None and request_method is not None
+
+
+def is_insecure_origin(origin: str) -> bool:
+    """A configured plain ``http://`` origin or pattern whose host is not loopback: anyone who can tamper
+    with that page's traffic acts as it, so with credentials it needs ``tolerate_insecure_origins``."""
+    return origin.lower().startswith("http://") and not is_loopback_host(pattern_host(origin))
+
+
 def is_loopback_host(host: str) -> bool:
     """``localhost``, ``*.localhost``, 127.0.0.0/8 or ``[::1]``: potentially trustworthy (Secure Contexts)."""
     host = host.lower()

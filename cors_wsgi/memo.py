@@ -10,19 +10,21 @@
 
 When full it forgets everything and starts again: a stream of unique (hostile) values then costs the
 bounded computation each time, never memory, while the few values real browsers send come back at once.
-A key (a string, or a tuple of strings and ``None``) with a part longer than ``MAX_KEY_LENGTH`` is never
-stored. Only the WSGI adapter remembers answers; policies and decisions hold no state.
+A key (a string, or a tuple of strings and ``None``) with a part longer than any origin a browser sends
+(``grammar.MAX_ORIGIN_LENGTH``) is never stored. Only the WSGI adapter remembers answers (``remembered``);
+policies and decisions hold no state.
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-K = TypeVar("K", str, tuple[str | None, ...])
+from .grammar import MAX_ORIGIN_LENGTH
+
+K = TypeVar("K", bound="str | tuple[str | None, ...]")
 V = TypeVar("V")
 
-# Longer than any serialized origin a browser sends (grammar.MAX_ORIGIN_LENGTH).
-MAX_KEY_LENGTH = 320
+MAX_KEY_LENGTH = MAX_ORIGIN_LENGTH
 ACTUAL_MEMO_SIZE = 1024  # origins
 PREFLIGHT_MEMO_SIZE = 512  # (origin, method, request headers, private network)
 
@@ -37,8 +39,11 @@ class Memo(dict[K, V]):
     def remember(self, key: K, value: V) -> V:
         """Store ``value`` under ``key`` when the key is short enough; return ``value`` either way."""
         if len(key) <= MAX_KEY_LENGTH if isinstance(key, str) else _fits(key):
+            # Two threads may both find the memo full and both empty it, or both add after one emptied it:
+            # the memo then holds a few more or fewer answers than ``size``, never a wrong or half answer.
+            # Each dict operation is atomic (under the GIL, and on free-threaded CPython).
             if len(self) >= self.size:
-                self.clear()  # dict operations are atomic under the GIL: a racing reader just misses
+                self.clear()
             self[key] = value
         return value
 

@@ -14,39 +14,30 @@ application: 204 with the grant, or 403 with a short text/plain reason and no Ac
 On every other request on a covered path the application's response passes through with its
 Access-Control-* headers replaced by the policy's and the policy's Vary tokens merged in.
 
-This module is only the WSGI adapter: it classifies the request, looks up the answer its route remembers
-or asks ``decision`` (``actual_tail``, or ``preflight``/``actual`` through the route), and writes exactly
-the answer it got. What it remembers, and when not (debug mode, an ``allow_origin_func``), is in
-``routes.py``.
-Only ``start_response`` is wrapped: the application's iterable is returned as it is, so streaming and
-``close()`` keep working. With ``catch_exceptions=True`` an exception that escapes the application on a
-covered path becomes a 500 carrying this request's CORS headers (``unhandled.py``).
+This module is only the WSGI adapter. ``__call__`` reads the snapshot once, finds the request's route,
+asks it for the answer (``remembered.Route``: remembered, or decided by ``decision``), hands the answer to
+the observer when there is one, and writes exactly that answer. Only ``start_response`` is wrapped: the
+application's iterable is returned as it is, so streaming and ``close()`` keep working. With
+``catch_exceptions=True`` an exception that escapes the application on a covered path becomes a 500
+carrying this request's CORS headers (``unhandled.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from .config import load_middleware_config
-from .decision import actual_tail
 from .errors import ConfigError
 from .headers import OWNED_INITIALS, PLAIN_NAMES, merge_headers
-from .observe import (
-    NO_RULE,
-    DecisionEvent,
-    OnDecision,
-    ReportLimiter,
-    deliver,
-    outcome_of,
-    report,
-)
+from .observe import Observer, OnDecision, ReportLimiter
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
-from .routes import RefusingRoute, Route, Tail
-from .rules import DOT_SEGMENT, RuleList, Rules
+from .remembered import Routing, build_routing, preflight_key, route_for
+from .rules import RuleList, Rules
 from .unhandled import guarded
 
 if TYPE_CHECKING:
@@ -54,6 +45,7 @@ if TYPE_CHECKING:
 
 ExcInfo: TypeAlias = "tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]"
 Headers = list[tuple[str, str]]
+Config = CompiledPolicy | Rules[CompiledPolicy]
 logger = logging.getLogger("cors_wsgi")
 MIDDLEWARE_ARGUMENTS = (
     "policy",
@@ -66,18 +58,57 @@ MIDDLEWARE_ARGUMENTS = (
 )
 
 
+class _Keep:
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+# ``reconfigure(..., report_only=KEEP)``: the candidate stays as it is.
+KEEP: Any = _Keep()
+
+
+class Snapshot(NamedTuple):
+    """Everything a request reads, in one immutable value.
+
+    ``CORSMiddleware._now`` holds the one in force. A request reads that attribute once and finishes with
+    what it read; ``reconfigure``, ``reload_config`` and the ``debug``/``on_decision`` setters build a
+    whole new Snapshot (new routes, empty memos) and replace the attribute in one store, under a lock that
+    only writers take. So a request never meets half of a change, the next request sees all of it, and no
+    request path does check-then-act on shared state: the memos a request fills belong to its own
+    snapshot, and a memo only ever gains whole answers or is emptied (``memo.Memo``). This holds on
+    free-threaded CPython too, where a single attribute store and single dict operations stay atomic.
+    """
+
+    config: Config
+    routing: Routing
+    candidate: Config | None
+    observer: Observer | None
+    debug: bool
+
+
+def _snapshot(
+    config: Config,
+    candidate: Config | None,
+    on_decision: OnDecision | None,
+    debug: bool,
+    limiter: ReportLimiter,
+) -> Snapshot:
+    observer = None
+    if candidate is not None or on_decision is not None:
+        # The candidate is only compared, never explained: its routes are built without debug.
+        routing = None if candidate is None else build_routing(candidate, debug=False)
+        observer = Observer(routing, on_decision, limiter)
+    return Snapshot(config, build_routing(config, debug), candidate, observer, debug)
+
+
 class CORSMiddleware:
     """Wrap ``app`` so that it answers CORS as ``policy`` (or per-path ``rules``) says.
 
     ``debug`` logs and explains every decision (not for production: it tells a refused page why);
     ``catch_exceptions`` answers an exception escaping ``app`` with a 500 that keeps the CORS headers;
     ``report_only`` (a CORSPolicy or rules) and ``on_decision`` (a callable) observe decisions
-    (``observe.py``); without them no observing code runs at all.
+    (``observe.py``). ``debug`` and ``on_decision`` may be set later: the next request follows them.
     """
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> CORSMiddleware:
-        observed = kwargs.get("report_only") is not None or kwargs.get("on_decision") is not None
-        return super().__new__(ObservedCORSMiddleware if observed and cls is CORSMiddleware else cls)
 
     def __init__(
         self,
@@ -102,22 +133,16 @@ class CORSMiddleware:
             )
         if policy is not None and not isinstance(policy, CORSPolicy):
             raise ConfigError("policy", f"{policy!r} is not a CORSPolicy", value=policy)
+        config = _config(_policy_from_keywords(policy_fields) if policy_fields else policy or rules)
+        candidate = None if report_only is None else _config(report_only)
+        _check_callback(on_decision)
         self._app = app
-        self.debug = bool(debug)
         self._catch_exceptions = bool(catch_exceptions)
         # What a covered request is handed to, chosen once: the application, or it guarded.
         self._serve = guarded(app) if catch_exceptions else app
-        # One attribute holds the whole configuration with its memos, so replacing it is atomic: a request
-        # reads it once and finishes with what it read, and never meets an answer of the old policy.
-        self._dot_segment = RefusingRoute(self.debug)
-        self._routing = self._route(
-            _policy_from_keywords(policy_fields) if policy_fields else policy or rules
-        )
-        self._candidate = None if report_only is None else self._route(report_only)
-        if on_decision is not None and not callable(on_decision):
-            raise ConfigError("on_decision", f"{on_decision!r} is not callable", value=on_decision)
-        self.on_decision = on_decision
         self._limiter = ReportLimiter()
+        self._writing = threading.Lock()
+        self._now = _snapshot(config, candidate, on_decision, bool(debug), self._limiter)
 
     @classmethod
     def from_config(
@@ -128,29 +153,39 @@ class CORSMiddleware:
         environ: Mapping[str, str] | None = None,
         **options: Any,
     ) -> CORSMiddleware:
-        """Wrap ``app`` with the rules and the ``[middleware]`` switches of a TOML file; ``options``
-        (``debug``, ``catch_exceptions``) override the file's. See ``cors_wsgi.config``."""
+        """Wrap ``app`` with the rules, the ``[middleware]`` switches and the ``[report_only]`` candidate
+        of a TOML file; ``options`` (``debug``, ``catch_exceptions``, ...) override the file's."""
         rules, switches = load_middleware_config(path, environ=environ)
         return cls(app, rules=rules, **{**switches, **options})
 
     def reconfigure(
-        self, policy_or_rules: CORSPolicy | RuleList, *, report_only: CORSPolicy | RuleList | None = None
+        self, policy_or_rules: CORSPolicy | RuleList, *, report_only: CORSPolicy | RuleList | None = KEEP
     ) -> None:
-        """Swap in a new policy or rule list. It is validated first; on error the old one stays in force.
+        """Swap in a new policy or rule list, for the next request on. Everything is validated first; on
+        error the configuration in force stays.
 
-        ``report_only`` replaces the candidate too, on a middleware built with one.
+        ``report_only``: a new candidate, ``None`` for none, or left out to keep the candidate in force.
         """
-        routing = self._route(policy_or_rules)
-        candidate = self._candidate if report_only is None else self._route(report_only)
-        self._routing, self._candidate = routing, candidate
+        config = _config(policy_or_rules)
+        candidate = report_only if report_only is KEEP or report_only is None else _config(report_only)
+        with self._writing:
+            now = self._now
+            self._now = _snapshot(
+                config,
+                now.candidate if candidate is KEEP else candidate,
+                self.on_decision,
+                now.debug,
+                self._limiter,
+            )
 
     def reload_config(
         self, path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
     ) -> bool:
-        """Read ``path`` again and swap in its rules (and ``[report_only]``); True when it took effect.
+        """Read ``path`` again and swap in its rules and its ``[report_only]`` candidate (none when the
+        file has none); True when it took effect.
 
-        A file with mistakes changes nothing: the ConfigError is logged on ``cors_wsgi`` and the policy in
-        force stays (for reloading on a signal: docs/rolling-out.md).
+        A file with mistakes changes nothing: the ConfigError is logged on ``cors_wsgi`` and the
+        configuration in force stays (for reloading on a signal: docs/rolling-out.md).
         """
         try:
             rules, switches = load_middleware_config(path, environ=environ)
@@ -163,53 +198,30 @@ class CORSMiddleware:
         logger.info("CORS configuration reloaded from %s", path)
         return True
 
-    def _route(self, policy_or_rules: CORSPolicy | RuleList | None) -> Route | Rules[Route]:
-        debug = self.debug
-        if isinstance(policy_or_rules, CORSPolicy):
-            return Route(policy_or_rules.compiled, debug)
-        rules: Rules[CompiledPolicy] = Rules(policy_or_rules or ())
-        return rules.map(lambda compiled: Route(compiled, debug))
-
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        routing = self._routing
-        if routing.rules is None:  # one policy for every path
-            route: Route = routing
-        else:
-            try:  # two subscripts cost less than two calls of environ.get
-                path = environ["SCRIPT_NAME"] + environ["PATH_INFO"]
-            except KeyError:  # PEP 3333 lets a server leave out an empty one
-                path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-            found = routing.lookup(path)
-            if found is None:
+        now = self._now  # read once: this request is answered by this snapshot to its end
+        route = route_for(now.routing, environ)
+        if "HTTP_ORIGIN" not in environ:  # not a CORS request
+            if route is None:
                 return self._app(environ, start_response)
-            route = self._dot_segment if found is DOT_SEGMENT else found  # type: ignore[assignment]
-        tail: Tail | None
-        if "HTTP_ORIGIN" not in environ:
             tail = route.no_origin_tail
+        elif environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            key = preflight_key(environ)
+            answer = None if route is None else route.preflight(key, environ)
+            if now.observer is not None:
+                now.observer.observe(environ, key, answer, "-" if route is None else route.rule)
+            if answer is None:
+                return self._app(environ, start_response)
+            start_response(answer.status, list(answer.headers))
+            return answer.body
         else:
             origin: str = environ["HTTP_ORIGIN"]
-            if environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
-                key = (
-                    origin,
-                    environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"],
-                    environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-                    environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
-                )
-                written = route.preflights.get(key) or route.preflight(key, environ)
-                start_response(written[0], list(written[1]))
-                return written[2]
-            tail = route.actual_tails.get(origin)
-            if tail is None:
-                if route.memoises:  # inline: a stream of new origins pays for no extra call
-                    tail = actual_tail(route.compiled, origin)
-                    if tail is not None:
-                        route.actual_tails.remember(origin, tail)
-                    else:
-                        tail = route.refused_tail
-                        if route.remembers_refusals:
-                            route.actual_tails.remember(origin, tail)
-                else:
-                    tail = route.actual_tail(origin, environ)
+            answer = None if route is None else route.actual(origin, environ)
+            if now.observer is not None:
+                now.observer.observe(environ, origin, answer, "-" if route is None else route.rule)
+            if answer is None:
+                return self._app(environ, start_response)
+            tail = answer.headers
 
         def cors_start_response(
             status: str, headers: Headers, exc_info: ExcInfo | None = None
@@ -221,15 +233,36 @@ class CORSMiddleware:
                     headers = merge_headers(headers, tail)
                     break
             else:
-                try:
-                    headers = headers + tail
-                except TypeError:  # not a list (PEP 3333 asks for one); a tuple still gets its CORS headers
-                    headers = [*headers, *tail]
+                headers = [*headers, *tail]
             if exc_info is None:
                 return start_response(status, headers)
             return start_response(status, headers, exc_info)
 
         return self._serve(environ, cors_start_response)
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode: every decision logged and explained. Setting it takes effect on the next request."""
+        return self._now.debug
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        with self._writing:
+            now = self._now
+            self._now = _snapshot(now.config, now.candidate, self.on_decision, bool(value), self._limiter)
+
+    @property
+    def on_decision(self) -> OnDecision | None:
+        """The callable given each DecisionEvent. Setting it takes effect on the next request."""
+        observer = self._now.observer
+        return None if observer is None else observer.on_decision
+
+    @on_decision.setter
+    def on_decision(self, value: OnDecision | None) -> None:
+        _check_callback(value)
+        with self._writing:
+            now = self._now
+            self._now = _snapshot(now.config, now.candidate, value, now.debug, self._limiter)
 
     @property
     def app(self) -> WSGIApplication:
@@ -243,58 +276,20 @@ class CORSMiddleware:
 
     def __repr__(self) -> str:
         return (
-            f"<CORSMiddleware app={self.app!r} debug={self.debug} catch_exceptions={self.catch_exceptions}>"
+            f"<{type(self).__name__} app={self.app!r} debug={self.debug} "
+            f"catch_exceptions={self.catch_exceptions}>"
         )
 
 
-class ObservedCORSMiddleware(CORSMiddleware):
-    """CORSMiddleware with ``report_only`` and/or ``on_decision``: every CORS request is decided by the
-    enforced policy (and the candidate) for the record first, then answered exactly as without them."""
+def _config(policy_or_rules: CORSPolicy | RuleList | None) -> Config:
+    if isinstance(policy_or_rules, CORSPolicy):
+        return policy_or_rules.compiled
+    return Rules(policy_or_rules or ())
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if "HTTP_ORIGIN" in environ:
-            self._observe(environ)
-        return super().__call__(environ, start_response)
 
-    def _observe(self, environ: WSGIEnvironment) -> None:
-        origin = environ["HTTP_ORIGIN"]
-        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "")
-        asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
-        key: str | tuple[str | None, ...] = origin
-        preflight = method == "OPTIONS" and asked is not None
-        if preflight:
-            key = (
-                origin,
-                asked,
-                environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-                environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
-            )
-        enforced = outcome_of(self._routing, self._dot_segment, environ, path, key)
-        difference = None
-        if self._candidate is not None:
-            candidate = outcome_of(self._candidate, self._dot_segment, environ, path, key)
-            if candidate.allowed != enforced.allowed:
-                report(environ, enforced, candidate, self._limiter)
-                difference = candidate
-        if self.on_decision is None or (enforced.reason == NO_RULE and difference is None):
-            return  # no callback; or neither policy answers this path: not a request CORS decides here
-        if not preflight:
-            event = DecisionEvent(
-                "actual", origin, method, path, enforced.allowed, enforced.reason, enforced.rule, difference
-            )
-        else:
-            event = DecisionEvent(
-                "preflight",
-                origin,
-                asked or "",
-                path,
-                enforced.allowed,
-                enforced.reason,
-                enforced.rule,
-                difference,
-            )
-        deliver(self.on_decision, event)
+def _check_callback(on_decision: object) -> None:
+    if on_decision is not None and not callable(on_decision):
+        raise ConfigError("on_decision", f"{on_decision!r} is not callable", value=on_decision)
 
 
 def _policy_from_keywords(fields: dict[str, Any]) -> CORSPolicy:

@@ -4,13 +4,15 @@
 
 ``report_only`` (a CORSPolicy or a rule list) decides every CORS request a second time; responses follow
 the enforced policy alone. Where the candidate would decide differently, one INFO record goes to the logger
-``cors_wsgi.report`` naming the origin, method, path, both outcomes and the candidate's reason, with every
-request value escaped (``debug.safe_repr``) and the records rate-limited (``ReportLimiter``) so that a flood
-of requests cannot fill a disk. ``on_decision`` receives one ``DecisionEvent`` per CORS request (a request
-with an Origin on a path either policy covers); an exception it raises is logged and never reaches the
-response. Neither option costs anything when unset: ``CORSMiddleware`` then never builds this class.
-Outcomes are remembered like the answers themselves (``memo.Memo`` per route, nothing remembered in debug
-mode or for an ``allow_origin_func``).
+``cors_wsgi.report`` naming the method, path, origin (and for a preflight the method and headers it asks
+for), both outcomes and the candidate's reason, with every request value escaped (``logsafe.safe_repr``)
+and the records rate-limited (``ReportLimiter``) so that a flood of requests cannot fill a disk.
+``on_decision`` receives one ``DecisionEvent`` per CORS request (a request with an Origin on a path either
+policy covers); an exception it raises is logged and never reaches the response.
+
+The enforced outcome is the answer the middleware already has for the request; the candidate's answers are
+remembered like the enforced ones (``remembered.Route``). Without either option the middleware holds no
+``Observer`` and runs none of this.
 """
 
 from __future__ import annotations
@@ -18,18 +20,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, NamedTuple
 
-from .debug import safe_repr
-from .decision import Decision, decide, refuse_path
-from .memo import Memo
-from .policy import CompiledPolicy
-from .rules import DOT_SEGMENT, Rules
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
+from .logsafe import safe_repr
+from .remembered import Answer, PreflightKey, Routing, route_for
+from .rules import request_path
 
 report_logger = logging.getLogger("cors_wsgi.report")
 logger = logging.getLogger("cors_wsgi")
@@ -38,8 +34,7 @@ logger = logging.getLogger("cors_wsgi")
 NO_RULE = "no-matching-rule"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What one policy decided for one request: allowed or not, and the first refusal's code."""
 
     allowed: bool
@@ -50,29 +45,36 @@ class Outcome:
 # What the report-only candidate would have decided, when that differs from the enforced policy.
 ReportOnlyDifference = Outcome
 
+_NO_RULE_OUTCOME = Outcome(False, NO_RULE, "-")
+
 
 class DecisionEvent(NamedTuple):
-    """One CORS request as decided: for counters (Prometheus, statsd) and audits. Immutable."""
+    """One CORS request as decided: what ``on_decision`` receives, for counters and audits. Immutable."""
 
     kind: Literal["preflight", "actual"]
     origin: str
     method: str  # the request's method; for a preflight, the method it asks for
-    path: str
+    path: str  # SCRIPT_NAME + PATH_INFO
     allowed: bool
     reason: str | None  # None when allowed, else a stable code such as "origin-not-allowed"
-    rule: str
-    report_only: ReportOnlyDifference | None = None
+    rule: str  # the path pattern of the enforced rule ("*" for a single policy, "-" for none)
+    report_only: ReportOnlyDifference | None = None  # the candidate's outcome, where it differs
+
+
+OnDecision = Callable[[DecisionEvent], object]
 
 
 class ReportLimiter:
     """At most one record per (origin, rule, outcome) per ``window`` seconds, and ``budget`` records per
     window in all; what is held back is counted and said in the next record. Bounded memory: the keys are
-    forgotten at each new window."""
+    forgotten at each new window. Thread-safe: every step runs under one lock."""
 
-    def __init__(self, window: float = 60.0, budget: int = 100) -> None:
-        self.window, self.budget = window, budget
+    def __init__(
+        self, window: float = 60.0, budget: int = 100, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.window, self.budget, self._clock = window, budget, clock
         self._lock = threading.Lock()
-        self._start = time.monotonic()
+        self._start = clock()
         self._seen: set[tuple[str, str, bool]] = set()
         self._count = 0
         self.suppressed = 0
@@ -80,7 +82,7 @@ class ReportLimiter:
     def allow(self, key: tuple[str, str, bool]) -> int | None:
         """None: hold this record back. Else the number of records held back since the last one sent."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             if now - self._start >= self.window:
                 self._start, self._count = now, 0
                 self._seen.clear()
@@ -93,77 +95,67 @@ class ReportLimiter:
             return held
 
 
-OnDecision = Callable[[DecisionEvent], object]
+class Observer(NamedTuple):
+    """The observing part of a middleware's snapshot: the candidate's routes, the callback, the limiter."""
 
+    candidate: Routing | None
+    on_decision: OnDecision | None
+    limiter: ReportLimiter
 
-class RouteLike(Protocol):
-    """What the adapter's ``routes.Route`` offers here (a Protocol: routes imports this module)."""
-
-    compiled: CompiledPolicy
-    memoises: bool
-    outcomes: Memo[Any, Outcome]
-
-
-def outcome_of(
-    routing: RouteLike | Rules[Any],
-    dot_segment: RouteLike,
-    environ: WSGIEnvironment,
-    path: str,
-    key: str | tuple[str | None, ...],
-) -> Outcome:
-    """How ``routing`` decides the CORS request in ``environ`` (which has an Origin); ``key`` is what the
-    middleware's memos key it by (the origin, or the preflight's four header values)."""
-    if isinstance(routing, Rules):
-        found = routing.lookup(path)
-        if found is None:
-            return _NO_RULE_OUTCOME
-        route: RouteLike = dot_segment if found is DOT_SEGMENT else found  # type: ignore[assignment]
-    else:
-        route, found = routing, None
-    remembered = route.outcomes.get(key)
-    if remembered is not None:
-        return remembered
-    origin = environ["HTTP_ORIGIN"]
-    method = environ.get("REQUEST_METHOD", "")
-    if route is dot_segment:
-        decision: Decision = refuse_path(method, origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"))
-    else:
-        decision = decide(
-            route.compiled,
-            method,
-            origin,
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
-            environ,
+    def observe(
+        self, environ: Mapping[str, Any], key: str | PreflightKey, enforced: Answer | None, rule: str
+    ) -> None:
+        """Report and deliver one CORS request: ``key`` is its origin (actual) or its preflight key;
+        ``enforced`` the answer the middleware sends (None: no rule covers the path), from ``rule``."""
+        outcome = _NO_RULE_OUTCOME if enforced is None else Outcome(enforced.allowed, enforced.reason, rule)
+        difference = None
+        if self.candidate is not None:
+            candidate = _outcome(self.candidate, environ, key)
+            if candidate.allowed != outcome.allowed:
+                report(environ, outcome, candidate, self.limiter)
+                difference = candidate
+        if self.on_decision is None or (enforced is None and difference is None):
+            return  # no callback; or neither policy answers this path: not a request CORS decides here
+        preflight = not isinstance(key, str)
+        event = DecisionEvent(
+            "preflight" if preflight else "actual",
+            environ["HTTP_ORIGIN"],
+            environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"] if preflight else environ.get("REQUEST_METHOD", ""),
+            request_path(environ),
+            outcome.allowed,
+            outcome.reason,
+            outcome.rule,
+            difference,
         )
-    rule = "*" if found is None else _rule_pattern(routing, found)  # type: ignore[arg-type]
-    outcome = Outcome(decision.allowed, decision.refusals[0].code if decision.refusals else None, rule)
-    if route.memoises:
-        route.outcomes.remember(key, outcome)
-    return outcome
+        deliver(self.on_decision, event)
 
 
-_NO_RULE_OUTCOME = Outcome(False, NO_RULE, "-")
+def _outcome(routing: Routing, environ: Mapping[str, Any], key: str | PreflightKey) -> Outcome:
+    route = route_for(routing, environ)
+    if route is None:
+        return _NO_RULE_OUTCOME
+    answer = route.actual(key, environ) if isinstance(key, str) else route.preflight(key, environ)
+    return Outcome(answer.allowed, answer.reason, route.rule)
 
 
-def _rule_pattern(rules: Rules[Any], found: object) -> str:
-    if found is DOT_SEGMENT:
-        return "(dot segment)"
-    return next((glob.pattern for glob, target in rules.rules if target is found), "?")
-
-
-def report(environ: WSGIEnvironment, enforced: Outcome, candidate: Outcome, limiter: ReportLimiter) -> None:
+def report(environ: Mapping[str, Any], enforced: Outcome, candidate: Outcome, limiter: ReportLimiter) -> None:
     """One record on ``cors_wsgi.report`` for a request the candidate decides differently."""
     origin = environ["HTTP_ORIGIN"]
     held = limiter.allow((origin, candidate.rule, candidate.allowed))
     if held is None:
         return
+    asked = ""
+    if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ and environ.get("REQUEST_METHOD") == "OPTIONS":
+        asked = (
+            f" asks method={safe_repr(environ['HTTP_ACCESS_CONTROL_REQUEST_METHOD'])}"
+            f" headers={safe_repr(environ.get('HTTP_ACCESS_CONTROL_REQUEST_HEADERS', ''))}"
+        )
     report_logger.info(
-        "report-only: %s %s origin=%s enforced=%s candidate=%s reason=%s rule=%s%s",
+        "report-only: %s %s origin=%s%s enforced=%s candidate=%s reason=%s rule=%s%s",
         safe_repr(environ.get("REQUEST_METHOD", "")),
-        safe_repr(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")),
+        safe_repr(request_path(environ)),
         safe_repr(origin),
+        asked,
         _word(enforced.allowed),
         _word(candidate.allowed),
         candidate.reason or "-",

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
-from .debug import safe_repr
 from .errors import ConfigError
 from .grammar import (
     DEFAULT_PORTS,
@@ -31,6 +30,7 @@ from .grammar import (
     is_serialized_port,
     parse_serialized_origin,
 )
+from .logsafe import safe_repr
 
 logger = logging.getLogger("cors_wsgi")
 
@@ -185,7 +185,13 @@ class OriginMatcher:
     ``CORSPolicy`` has validated.
     """
 
-    __slots__ = ("any_port", "exact", "exact_only", "func", "regex", "wildcards")
+    __slots__ = ("any_port", "exact", "func", "regex", "wildcards")
+
+    exact: frozenset[str]
+    wildcards: frozenset[tuple[str, str, str]]
+    any_port: frozenset[tuple[str, str]]
+    regex: re.Pattern[str] | None
+    func: OriginFunc | None
 
     def __init__(
         self,
@@ -205,13 +211,15 @@ class OriginMatcher:
                     any_port.add((pattern.scheme, pattern.base))
             else:
                 exact.add(origin)
-        self.exact = frozenset(exact)
-        self.wildcards = frozenset(wildcards)
-        self.any_port = frozenset(any_port)
-        self.regex = regex
-        self.func = func
-        # Then a refusal costs one set lookup, less than remembering it (see routes.Route).
-        self.exact_only = not wildcards and not any_port and regex is None and func is None
+        set_ = object.__setattr__  # __setattr__ refuses: this is the only place values are set
+        set_(self, "exact", frozenset(exact))
+        set_(self, "wildcards", frozenset(wildcards))
+        set_(self, "any_port", frozenset(any_port))
+        set_(self, "regex", regex)
+        set_(self, "func", func)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"an OriginMatcher cannot be changed (tried to set {name!r})")
 
     def allows(self, origin: str, environ: Mapping[str, Any] | None = None) -> bool:
         if origin in self.exact:

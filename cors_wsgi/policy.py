@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Collector, ConfigError, did_you_mean
-from .grammar import NORMALIZED_METHODS, is_loopback_host, is_token, pattern_host
+from .grammar import NORMALIZED_METHODS, is_insecure_origin, is_token
 from .origins import OriginFunc, OriginMatcher, normalize_config_origin, parse_wildcard
 from .regexes import admits_arbitrary_origins, backtracking_construct
 
@@ -168,7 +168,7 @@ def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[Con
         )
     if policy.allow_credentials and not policy.tolerate_insecure_origins:
         for origin in policy.allow_origins:
-            if origin.startswith("http://") and not is_loopback_host(pattern_host(origin)):
+            if is_insecure_origin(origin):
                 out.append(
                     ConfigError(
                         "allow_origins",
@@ -357,13 +357,12 @@ _PREFLIGHT_VARY_LOWER = frozenset(name.lower() for name in PREFLIGHT_VARY)
 class CompiledPolicy:
     """The request-independent parts of a policy, computed once: sets and ready header values.
 
-    A value like the policy it comes from: nothing here changes after construction.
+    A value like the policy it comes from: no attribute can be assigned after construction, and every
+    attribute is itself immutable (frozensets, tuples, strings).
     """
 
     __slots__ = (
-        "actual_allowed_tail",
         "actual_grant",
-        "actual_refused_tail",
         "actual_vary",
         "any_header",
         "any_method",
@@ -381,27 +380,53 @@ class CompiledPolicy:
         "star_methods",
     )
 
+    policy: CORSPolicy
+    any_origin: bool
+    matcher: OriginMatcher
+    any_method: bool
+    methods: frozenset[str]
+    any_header: bool
+    header_names: frozenset[str]
+    private_network: bool
+    actual_vary: tuple[str, ...]
+    preflight_vary: tuple[str, ...]
+    actual_grant: tuple[tuple[str, str], ...]
+    any_origin_grant: tuple[tuple[str, str], ...]
+    origin_only_grant: tuple[tuple[str, str], ...]
+    star_methods: bool
+    star_headers: bool
+    preflight_grant: tuple[tuple[str, str], ...]
+
     def __init__(self, policy: CORSPolicy, regex: re.Pattern[str] | None) -> None:
-        self.policy = policy
-        self.any_origin = policy.allow_origins == ("*",)
-        self.matcher = OriginMatcher(
-            () if self.any_origin else policy.allow_origins, regex, policy.allow_origin_func
+        set_ = object.__setattr__  # __setattr__ refuses: this is the only place values are set
+        set_(self, "policy", policy)
+        any_origin = policy.allow_origins == ("*",)
+        set_(self, "any_origin", any_origin)
+        set_(
+            self,
+            "matcher",
+            OriginMatcher(() if any_origin else policy.allow_origins, regex, policy.allow_origin_func),
         )
-        self.any_method = policy.allow_methods == ("*",)
-        self.methods = frozenset(policy.allow_methods)
-        self.any_header = "*" in policy.allow_headers
+        any_method = policy.allow_methods == ("*",)
+        set_(self, "any_method", any_method)
+        set_(self, "methods", frozenset(policy.allow_methods))
+        any_header = "*" in policy.allow_headers
+        set_(self, "any_header", any_header)
         # With "*", Authorization must still be named: Fetch never lets the wildcard cover it.
-        self.header_names = frozenset(policy.allow_headers) - {"*"}
-        self.private_network = policy.allow_private_network
+        header_names = frozenset(policy.allow_headers) - {"*"}
+        set_(self, "header_names", header_names)
+        set_(self, "private_network", policy.allow_private_network)
         # Vary tokens. When the answer does not depend on the Origin there is nothing for a cache to vary on.
         # An origin function that reads other request headers (Host, a tenant header) makes the answer
         # depend on them too: they join Origin in Vary.
         func_vary = tuple(
             name for name in policy.allow_origin_func_vary if name.lower() not in _PREFLIGHT_VARY_LOWER
         )
-        self.actual_vary: tuple[str, ...] = () if self.any_origin else ("Origin", *func_vary)
-        self.preflight_vary = (
-            PREFLIGHT_VARY + func_vary + (PRIVATE_NETWORK_VARY if self.private_network else ())
+        set_(self, "actual_vary", () if any_origin else ("Origin", *func_vary))
+        set_(
+            self,
+            "preflight_vary",
+            PREFLIGHT_VARY + func_vary + (PRIVATE_NETWORK_VARY if policy.allow_private_network else ()),
         )
 
         # What an allowed actual response gets after Access-Control-Allow-Origin.
@@ -410,32 +435,37 @@ class CompiledPolicy:
             grant.append(("Access-Control-Allow-Credentials", "true"))
         if policy.expose_headers:
             grant.append(("Access-Control-Expose-Headers", ", ".join(policy.expose_headers)))
-        self.actual_grant = tuple(grant)
-        self.any_origin_grant = (("Access-Control-Allow-Origin", "*"), *grant)
-        # The whole tail of an actual response after Allow-Origin, and of a refused one (actual_tail).
-        vary = [("Vary", ", ".join(self.actual_vary))] if self.actual_vary else []
-        self.actual_allowed_tail = (*grant, *vary)
-        self.actual_refused_tail = tuple(vary)
+        set_(self, "actual_grant", tuple(grant))
+        set_(self, "any_origin_grant", (("Access-Control-Allow-Origin", "*"), *grant))
 
         # What an allowed preflight gets after Access-Control-Allow-Origin (Expose-Headers is for actual
         # responses only); Allow-Methods/-Headers that echo the request are added per request.
         # The same start serves a preflight refused for its method or headers in debug mode: the grant of
         # the origin alone, so the browser's console names the method or header at fault (decision).
-        self.origin_only_grant = tuple(h for h in grant if h[0] != "Access-Control-Expose-Headers")
-        preflight = list(self.origin_only_grant)
+        origin_only_grant = tuple(h for h in grant if h[0] != "Access-Control-Expose-Headers")
+        set_(self, "origin_only_grant", origin_only_grant)
+        preflight = list(origin_only_grant)
         # Without credentials a literal "*" means "any", and the browser's preflight cache then covers
         # later requests with other methods or headers too. With credentials browsers read "*" as a
         # name, so the grant echoes what was asked (see decision.preflight).
-        self.star_methods = self.any_method and not policy.allow_credentials
-        self.star_headers = self.any_header and not policy.allow_credentials
-        if not self.any_method:
+        star_methods = any_method and not policy.allow_credentials
+        star_headers = any_header and not policy.allow_credentials
+        set_(self, "star_methods", star_methods)
+        set_(self, "star_headers", star_headers)
+        if not any_method:
             preflight.append(("Access-Control-Allow-Methods", ", ".join(policy.allow_methods)))
-        elif self.star_methods:
+        elif star_methods:
             preflight.append(("Access-Control-Allow-Methods", "*"))
-        if self.star_headers:
+        if star_headers:
             # The wildcard never covers Authorization: it is named beside it when the policy lists it.
-            named = ", authorization" if "authorization" in self.header_names else ""
+            named = ", authorization" if "authorization" in header_names else ""
             preflight.append(("Access-Control-Allow-Headers", "*" + named))
         if policy.max_age is not None:
             preflight.append(("Access-Control-Max-Age", str(policy.max_age)))
-        self.preflight_grant = tuple(preflight)
+        set_(self, "preflight_grant", tuple(preflight))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a compiled policy cannot be changed (tried to set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a compiled policy cannot be changed (tried to delete {name!r})")

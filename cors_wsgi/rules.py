@@ -25,7 +25,7 @@ it stands it would take ``/public/*``'s policy, while a proxy or router that res
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 from .errors import Collector, ConfigError
@@ -38,6 +38,15 @@ U = TypeVar("U")
 RuleList = Sequence[tuple[str, CORSPolicy]]
 
 
+def request_path(environ: Mapping[str, Any]) -> str:
+    """The path rules match and logs name: ``SCRIPT_NAME + PATH_INFO``, as the server decoded it (PEP 3333
+    lets a server leave out an empty one)."""
+    try:  # two subscripts cost less than two calls of environ.get, and this runs on every request
+        return environ["SCRIPT_NAME"] + environ["PATH_INFO"]  # type: ignore[no-any-return]
+    except KeyError:
+        return environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")  # type: ignore[no-any-return]
+
+
 class _DotSegment:
     __slots__ = ()
 
@@ -46,12 +55,20 @@ class _DotSegment:
 
 
 DOT_SEGMENT: Final = _DotSegment()
+# The rule name that reports, decision events and logs give a path with a '.' or '..' segment.
+DOT_SEGMENT_RULE = "(dot segment)"
 
 
 class PathGlob:
-    """A ``*`` glob matched without regular expressions, so no path can make it backtrack."""
+    """A ``*`` glob matched without regular expressions, so no path can make it backtrack. Immutable."""
 
     __slots__ = ("_parts", "exact", "pattern", "prefix", "prefix_end")
+
+    pattern: str
+    _parts: tuple[str, ...]
+    prefix: str | None
+    prefix_end: str
+    exact: str | None
 
     def __init__(self, pattern: object, field: str = "rules") -> None:
         if not isinstance(pattern, str) or not pattern.startswith("/"):
@@ -60,17 +77,24 @@ class PathGlob:
                 f"path pattern {pattern!r} must be a string starting with '/' (e.g. '/api/*')",
                 value=pattern,
             )
-        self.pattern = pattern
         # PEP 3333 hands paths over as bytes decoded as latin-1; compare like with like.
-        self._parts = pattern.encode("utf-8").decode("latin-1").split("*")
+        parts = tuple(pattern.encode("utf-8").decode("latin-1").split("*"))
         # "/api/*", the common shape, is a plain prefix test.
-        self.prefix = self._parts[0] if len(self._parts) == 2 and not self._parts[1] else None
+        prefix = parts[0] if len(parts) == 2 and not parts[1] else None
         # The paths that start with ``prefix`` are exactly those with prefix <= path < prefix_end (the
         # prefix with its last character raised by one): two string comparisons, cheaper than a call of
         # str.startswith. Paths and patterns are latin-1 text, so the raised character always exists.
-        self.prefix_end = "" if self.prefix is None else self.prefix[:-1] + chr(ord(self.prefix[-1]) + 1)
+        prefix_end = "" if prefix is None else prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        set_ = object.__setattr__
+        set_(self, "pattern", pattern)
+        set_(self, "_parts", parts)
+        set_(self, "prefix", prefix)
+        set_(self, "prefix_end", prefix_end)
         # A pattern without '*' matches one path only.
-        self.exact = self._parts[0] if len(self._parts) == 1 else None
+        set_(self, "exact", parts[0] if len(parts) == 1 else None)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a PathGlob cannot be changed (tried to set {name!r})")
 
     def matches(self, path: str) -> bool:
         parts = self._parts
@@ -95,11 +119,13 @@ class PathGlob:
 
 class Rules(Generic[T]):
     """An ordered list of (path glob, target); the first match wins. Built from a ``RuleList``, the
-    targets are compiled policies; ``map`` gives the same globs other targets (the middleware's routes)."""
+    targets are compiled policies, and a path with a dot segment gets ``DOT_SEGMENT``; ``map`` gives the
+    same globs other targets (the middleware's routes, one of them for the dot segment). Immutable."""
 
-    __slots__ = ("rules",)
+    __slots__ = ("dot_segment", "rules")
 
     rules: tuple[tuple[PathGlob, T], ...]
+    dot_segment: T | _DotSegment
 
     def __init__(self, rules: RuleList) -> None:
         if isinstance(rules, str | bytes) or not isinstance(rules, Sequence) or not rules:
@@ -121,18 +147,27 @@ class Rules(Generic[T]):
             with errors.check():
                 compiled.append((PathGlob(rule[0], f"rules[{index}]"), rule[1].compiled))
         errors.raise_if_any()
-        self.rules = tuple(compiled)
+        object.__setattr__(self, "rules", tuple(compiled))
+        object.__setattr__(self, "dot_segment", DOT_SEGMENT)
 
-    def map(self, function: Callable[[T], U]) -> Rules[U]:
-        """The same globs, in the same order, each target passed through ``function``."""
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Rules cannot be changed (tried to set {name!r}); build new ones")
+
+    def map(self, function: Callable[[str, T | _DotSegment], U]) -> Rules[U]:
+        """The same globs, in the same order, each target replaced by ``function(pattern, target)``; the
+        dot segment's by ``function(DOT_SEGMENT_RULE, self.dot_segment)``."""
         mapped: Rules[U] = Rules.__new__(Rules)
-        mapped.rules = tuple((glob, function(target)) for glob, target in self.rules)
+        object.__setattr__(
+            mapped, "rules", tuple((glob, function(glob.pattern, target)) for glob, target in self.rules)
+        )
+        object.__setattr__(mapped, "dot_segment", function(DOT_SEGMENT_RULE, self.dot_segment))
         return mapped
 
     def lookup(self, path: str) -> T | _DotSegment | None:
-        """The target of the first rule matching ``path``; ``DOT_SEGMENT``; or ``None`` (no rule)."""
+        """The target of the first rule matching ``path``; the dot segment's target (``DOT_SEGMENT`` unless
+        mapped); or ``None`` (no rule)."""
         if "/." in path and _has_dot_segment(path):
-            return DOT_SEGMENT
+            return self.dot_segment
         for glob, target in self.rules:
             prefix = glob.prefix
             if prefix <= path < glob.prefix_end if prefix is not None else glob.matches(path):

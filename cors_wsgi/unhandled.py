@@ -19,7 +19,8 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .debug import safe_repr
+from .logsafe import safe_repr
+from .rules import request_path
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -79,7 +80,7 @@ def _error_response(environ: WSGIEnvironment, start_response: StartResponse) -> 
     logger.error(
         "unhandled exception in the application: %s %s (answered 500 with its CORS headers)",
         safe_repr(environ.get("REQUEST_METHOD", "")),
-        safe_repr(environ.get("PATH_INFO", "")),
+        safe_repr(request_path(environ)),
         exc_info=True,
     )
     start_response(ERROR_STATUS, list(_ERROR_HEADERS))

@@ -26,7 +26,7 @@ def test_one_input(data: bytes) -> None:
     _, method, origin, acrm, acrh, pna, _ = fields_from_bytes(data, encoding)
     for case in POLICIES:
         for explain in (False, True):
-            d = decide(case.policy, method, origin, acrm, acrh, pna, {}, explain=explain)
+            d = decide(case.policy, method, origin, acrm, acrh, pna, {}, debug=explain)
             check_decision(case, method, origin, acrm, acrh, pna, d, explain)
 
 

@@ -221,9 +221,9 @@ def check_decision(
             assert not [n for n in names if n.startswith("access-control-allow-")], d.headers
         assert "access-control-expose-headers" not in names
         if origin is not None:
-            assert d.reasons, "a refusal names its reasons"
+            assert d.refusals, "a refusal names its reasons"
     else:
-        assert d.reasons == ()
+        assert d.refusals == ()
 
     for value in acao:
         assert value == "*" or value == origin, (value, origin)

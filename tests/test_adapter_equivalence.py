@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy
-from cors_wsgi.decision import decide, refuse_path
+from cors_wsgi.decision import decide_compiled
+from cors_wsgi.explain import explained
 from cors_wsgi.rules import DOT_SEGMENT, Rules
 
 ORIGINS = [
@@ -137,19 +138,19 @@ def expected(config: Any, environ: dict[str, Any], app_headers: list[tuple[str, 
         target = Rules(config).lookup(environ["SCRIPT_NAME"] + environ["PATH_INFO"])
         if target is None:
             return "200 OK", list(app_headers), b"app"
-    if target is DOT_SEGMENT:
-        decision = refuse_path(method, origin, acrm, explain=debug)
-    else:
-        decision = decide(
-            target,
-            method,
-            origin,
-            acrm,
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-            environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
-            environ,
-            explain=debug,
-        )
+    compiled = None if target is DOT_SEGMENT else target
+    decision = decide_compiled(
+        compiled,
+        method,
+        origin,
+        acrm,
+        environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+        environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+        environ,
+        debug=debug,
+    )
+    if debug:
+        decision = explained(decision, () if compiled is None else compiled.policy.allow_origins)
     if decision.kind == "preflight":
         status = {204: "204 No Content", 403: "403 Forbidden"}[decision.status or 0]
         return status, decision.response_headers(), decision.body

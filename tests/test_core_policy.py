@@ -6,9 +6,9 @@ import dataclasses
 from typing import Any
 
 import pytest
+from raw_wsgi import call_raw
 
 from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy
-from cors_wsgi.rules import Rules
 
 LOCAL = "http://localhost:3000"
 
@@ -174,10 +174,20 @@ def test_wildcard_with_private_suffix_below_it_is_accepted() -> None:
 
 
 def test_middleware_keywords_are_policy_fields() -> None:
-    app = CORSMiddleware(_app, allow_origins=[LOCAL], allow_credentials=True)
-    route = app._routing
-    assert not isinstance(route, Rules)
-    assert route.compiled.policy == CORSPolicy(allow_origins=[LOCAL], allow_credentials=True)
+    fields: dict[str, Any] = {"allow_origins": [LOCAL], "allow_credentials": True, "allow_methods": ["PUT"]}
+    from_keywords = CORSMiddleware(_app, **fields)
+    from_policy = CORSMiddleware(_app, CORSPolicy(**fields))
+    requests = [
+        ("GET", {"HTTP_ORIGIN": LOCAL}),
+        ("GET", {"HTTP_ORIGIN": "http://evil.test"}),
+        ("OPTIONS", {"HTTP_ORIGIN": LOCAL, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "PUT"}),
+        ("OPTIONS", {"HTTP_ORIGIN": LOCAL, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "DELETE"}),
+    ]
+    for method, extra in requests:
+        assert call_raw(from_keywords, method, "/x", extra) == call_raw(from_policy, method, "/x", extra)
+    assert ("Access-Control-Allow-Credentials", "true") in call_raw(
+        from_keywords, "GET", "/x", requests[0][1]
+    )[1]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ import pytest
 import webtest
 
 from cors_wsgi import CORSMiddleware, CORSPolicy
-from cors_wsgi.debug import origin_hint, safe_repr
+from cors_wsgi.explain import origin_hint
+from cors_wsgi.logsafe import safe_repr
 
 CONFIGURED = ["https://app.example.com", "https://*.example.org", "http://localhost:3000"]
 POLICY = CORSPolicy(
@@ -374,16 +375,6 @@ def test_origin_hint_is_log_safe_and_bounded() -> None:
     huge = "https://" + "a" * 100_000 + ".example.com"
     hint = origin_hint(huge, CONFIGURED)
     assert hint is None or len(hint) < 1_000
-
-
-def test_debug_module_examples_run() -> None:
-    import doctest
-
-    import cors_wsgi.debug
-
-    result = doctest.testmod(cors_wsgi.debug, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 4
-    assert result.failed == 0
 
 
 def test_origin_hint_cost_with_a_long_origin_list(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ that depend on more than header values (a user origin function, debug mode)."""
 from __future__ import annotations
 
 import logging
+import tracemalloc
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -11,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cors_wsgi import CORSMiddleware, CORSPolicy
+from cors_wsgi import CORSMiddleware, CORSPolicy, remembered
 from cors_wsgi.decision import decide
 from cors_wsgi.headers import PLAIN_NAMES, needs_merge
-from cors_wsgi.memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE
+from cors_wsgi.memo import ACTUAL_MEMO_SIZE
 from cors_wsgi.memo import MAX_KEY_LENGTH as MAX_MEMO_KEY_LENGTH
 
 ALLOWED = "http://localhost:3000"
@@ -131,35 +132,84 @@ def test_a_repeated_request_gets_exactly_the_first_answer(
         assert (first[1], first[2]) == (headers, body)
 
 
-def test_memos_stay_bounded_under_a_stream_of_unique_origins() -> None:
-    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
-    route = mw._routing
-    for i in range(ACTUAL_MEMO_SIZE + 50):
-        call(mw, origin=f"https://u{i}.example.net")
-        call(mw, "OPTIONS", origin=f"https://u{i}.example.net", access_control_request_method="GET")
-    assert 0 < len(route.actual_tails) <= ACTUAL_MEMO_SIZE
-    assert 0 < len(route.preflights) <= PREFLIGHT_MEMO_SIZE
-    # A memo that was full started afresh, so the allowed origin is answered (and remembered) as ever.
-    _, headers, _ = call(mw, origin=ALLOWED)
-    assert ("Access-Control-Allow-Origin", ALLOWED) in headers
-    assert ALLOWED in route.actual_tails
+@pytest.fixture
+def decisions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """Every decision the middleware asks the core for, as (method, origin, ...) : a request answered from
+    a memo asks for none."""
+    asked: list[tuple[Any, ...]] = []
+    real = remembered.decide_compiled
+
+    def counting(compiled: Any, *values: Any, **options: Any) -> Any:
+        asked.append(values[:5])
+        return real(compiled, *values, **options)
+
+    monkeypatch.setattr(remembered, "decide_compiled", counting)
+    return asked
 
 
-def test_long_values_are_never_kept() -> None:
+def test_a_repeated_request_is_decided_once(decisions: list[tuple[Any, ...]]) -> None:
     mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
-    route = mw._routing
-    huge = "https://" + "a" * 100_000 + ".example.com"
-    call(mw, origin=huge)
-    call(mw, "OPTIONS", origin=huge, access_control_request_method="GET")
-    call(
-        mw,
-        "OPTIONS",
-        origin=ALLOWED,
-        access_control_request_method="GET",
-        access_control_request_headers="," * 5000,
-    )
-    assert all(len(key) <= MAX_MEMO_KEY_LENGTH for key in route.actual_tails)
-    assert all(len(part or "") <= MAX_MEMO_KEY_LENGTH for key in route.preflights for part in key)
+    decisions.clear()  # the answer to a request without Origin is decided when the middleware is built
+    for _ in range(3):
+        call(mw, origin=ALLOWED)
+        call(mw, origin="https://evil.example.net")
+        call(mw, "OPTIONS", origin=ALLOWED, access_control_request_method="GET")
+    assert len(decisions) == 3
+
+
+def test_memos_stay_bounded_under_a_stream_of_unique_origins(decisions: list[tuple[Any, ...]]) -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
+    decisions.clear()  # the answer to a request without Origin is decided when the middleware is built
+    call(mw, origin=ALLOWED)
+    call(mw, "OPTIONS", origin=ALLOWED, access_control_request_method="GET")
+    call(mw, origin=ALLOWED)
+    assert len(decisions) == 2  # remembered
+    tracemalloc.start()
+    try:
+        for i in range(16 * ACTUAL_MEMO_SIZE):
+            call(mw, origin=f"https://u{i}.example.net")
+            call(mw, "OPTIONS", origin=f"https://u{i}.example.net", access_control_request_method="GET")
+        # Remembering all 16,384 answers of each kind holds some 18 MB (measured with the memos unbounded);
+        # full memos forget everything instead of growing, and hold about 5 MB at most.
+        assert tracemalloc.get_traced_memory()[0] < 9_000_000
+    finally:
+        tracemalloc.stop()
+    # A memo that was full started afresh, so the allowed origin is decided again, answered as ever, and
+    # remembered again.
+    before = len(decisions)
+    for _ in range(2):
+        _, headers, _ = call(mw, origin=ALLOWED)
+        assert ("Access-Control-Allow-Origin", ALLOWED) in headers
+    assert len(decisions) == before + 1
+
+
+def test_long_values_are_never_kept(decisions: list[tuple[Any, ...]]) -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
+    decisions.clear()  # the answer to a request without Origin is decided when the middleware is built
+    longest = "https://" + "a" * (MAX_MEMO_KEY_LENGTH - len("https://.example.com")) + ".example.com"
+    too_long = "https://a" + longest.removeprefix("https://")
+    assert len(longest) == MAX_MEMO_KEY_LENGTH
+    requests: list[tuple[str, dict[str, str]]] = [
+        ("GET", {"origin": too_long}),
+        ("OPTIONS", {"origin": too_long, "access_control_request_method": "GET"}),
+        (
+            "OPTIONS",
+            {
+                "origin": ALLOWED,
+                "access_control_request_method": "GET",
+                "access_control_request_headers": "," * 5000,
+            },
+        ),
+        ("GET", {"origin": "https://" + "a" * 100_000 + ".example.com"}),
+    ]
+    for method, headers in requests:
+        call(mw, method, **headers)
+        call(mw, method, **headers)
+    assert len(decisions) == 2 * len(requests)  # decided every time: nothing was kept
+    decisions.clear()
+    call(mw, origin=longest)
+    call(mw, origin=longest)
+    assert len(decisions) == 1  # at the limit: kept
 
 
 def test_an_origin_function_is_asked_on_every_request() -> None:
