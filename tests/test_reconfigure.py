@@ -268,3 +268,84 @@ def test_config_error_names_the_value() -> None:
         app.reconfigure([("/*", "not a policy")])  # type: ignore[list-item]
     assert "not a policy" in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+def _toml(policy: CORSPolicy, table: str) -> str:
+    def strings(values: Any) -> str:
+        return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+    return (
+        f'[[{table}]]\npath = "/*"\nallow_origins = {strings(policy.allow_origins)}\n'
+        f"allow_methods = {strings(policy.allow_methods)}\nallow_headers = {strings(policy.allow_headers)}\n"
+        f"expose_headers = {strings(policy.expose_headers)}\n"
+        f"allow_credentials = {str(policy.allow_credentials).lower()}\nmax_age = {policy.max_age}\n\n"
+    )
+
+
+def test_threads_see_whole_snapshots_while_candidates_come_and_go(
+    fast_switching: None, tmp_path: Any
+) -> None:
+    """Responses and the events of the same requests, while reconfigure and reload_config switch between
+    "A enforced, B as candidate" and "B enforced, no candidate": every (response, event) pair is one that a
+    single snapshot gives, never A's answer without B's report, nor B's answer with a candidate."""
+    with_candidate = tmp_path / "with.toml"
+    with_candidate.write_text(_toml(A, "rule") + _toml(B, "report_only.rule"))
+    without = tmp_path / "without.toml"
+    without.write_text(_toml(B, "rule"))
+    local = threading.local()
+
+    def record(event: Any) -> None:
+        local.events.append(event)
+
+    def observed(app: Any, method: str, extra: dict[str, str]) -> tuple[Fingerprint, Any]:
+        local.events = []
+        answer = call(app, method, extra)
+        return answer, tuple(local.events)
+
+    whole = set()
+    for enforced, candidate in ((RULES_A, [("/*", B)]), ([("/*", B)], None)):
+        reference = CORSMiddleware(plain_app, rules=enforced, report_only=candidate, on_decision=record)
+        whole |= {(i, observed(reference, m, e)) for i, (m, e) in enumerate(REQUESTS)}
+    assert len(whole) == 2 * len(REQUESTS)
+    app = CORSMiddleware(plain_app, rules=RULES_A, on_decision=record)
+    stop = threading.Event()
+    failures: list[str] = []
+    seen: set[tuple[int, Any]] = set()
+    switches = [0]
+
+    def switcher() -> None:
+        steps: list[Callable[[], Any]] = [
+            lambda: app.reconfigure(RULES_A, report_only=[("/*", B)]),
+            lambda: app.reload_config(without, environ={}),
+            lambda: app.reload_config(with_candidate, environ={}),
+            lambda: app.reconfigure([("/*", B)], report_only=None),
+        ]
+        while not stop.is_set():
+            steps[switches[0] % len(steps)]()
+            switches[0] += 1
+
+    def reader(seed: int) -> None:
+        n = seed
+        while not stop.is_set():
+            idx = n % len(REQUESTS)
+            n += 1
+            pair = (idx, observed(app, *REQUESTS[idx]))
+            if pair not in whole:
+                failures.append(f"request {idx}: {pair[1]} is no snapshot's answer")
+                return
+            seen.add(pair)
+
+    threads = [threading.Thread(target=switcher)] + [
+        threading.Thread(target=reader, args=(s,)) for s in range(6)
+    ]
+    for t in threads:
+        t.start()
+    for _ in range(6000):  # until every whole answer was seen while switching (bounded, never timed)
+        if (len(seen) == len(whole) and switches[0] >= 40) or failures:
+            break
+        stop.wait(0.01)
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    assert not failures, failures[:3]
+    assert seen == whole
