@@ -1,17 +1,77 @@
-"""The sans-I/O decision, as tables: request values -> the Access-Control-* headers the response gets."""
+"""The sans-I/O decision, as tables: request values -> the Access-Control-* headers the response gets.
+
+The tables run twice (the ``decider`` fixture): through ``decide()``, and through ``CORSMiddleware`` with
+the answer read off the response it writes and the refusal code off the event ``on_decision`` gets.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from raw_wsgi import call_raw
 
-from cors_wsgi import CORSPolicy
+from cors_wsgi import CORSMiddleware, CORSPolicy, Decision, DecisionEvent, Refusal
 from cors_wsgi.decision import MAX_REQUEST_HEADERS_LENGTH, decide, parse_request_headers
 from cors_wsgi.explain import reasons
 from cors_wsgi.origins import parse_serialized_origin
 
 LOCAL = "http://localhost:3000"
+Decider = Callable[..., Decision]
+
+
+def _through_the_middleware(
+    policy: CORSPolicy,
+    method: str,
+    origin: str | None,
+    acrm: str | None = None,
+    acrh: str | None = None,
+    acrpn: str | None = None,
+) -> Decision:
+    """The Decision as the middleware's response shows it."""
+    events: list[DecisionEvent] = []
+    app = CORSMiddleware(_app, policy, on_decision=events.append)
+    extra = {
+        name: value
+        for name, value in (
+            ("HTTP_ORIGIN", origin),
+            ("HTTP_ACCESS_CONTROL_REQUEST_METHOD", acrm),
+            ("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", acrh),
+            ("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", acrpn),
+        )
+        if value is not None
+    }
+    status, headers, body = call_raw(app, method, "/api/data", extra)
+    preflight = method == "OPTIONS" and origin is not None and acrm is not None
+    vary = next((value for name, value in headers if name == "Vary"), "")
+    granted = tuple((name, value) for name, value in headers if name.startswith("Access-Control-"))
+    if events:
+        [event] = events
+        allowed, refusals = event.allowed, () if event.reason is None else (Refusal(event.reason),)
+    else:  # no Origin: not a CORS request, no event
+        allowed, refusals = bool(granted), ()
+    return Decision(
+        "preflight" if preflight else "actual",
+        allowed,
+        int(status[:3]) if preflight else None,
+        granted,
+        tuple(vary.split(", ")) if vary else (),
+        body if preflight else b"",
+        refusals,
+    )
+
+
+def _app(environ: Any, start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"app"]
+
+
+@pytest.fixture(params=["decide", "middleware"])
+def decider(request: pytest.FixtureRequest) -> Decider:
+    return decide if request.param == "decide" else _through_the_middleware
+
+
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 
 SEED = CORSPolicy(allow_origins=[LOCAL], allow_headers=["content-type"], allow_credentials=True)
@@ -61,9 +121,9 @@ ACTUAL = [
     ("policy", "method", "origin", "expected"), [c[1:] for c in ACTUAL], ids=[c[0] for c in ACTUAL]
 )
 def test_actual_request_headers(
-    policy: CORSPolicy, method: str, origin: str | None, expected: dict[str, str]
+    decider: Decider, policy: CORSPolicy, method: str, origin: str | None, expected: dict[str, str]
 ) -> None:
-    decision = decide(policy, method, origin)
+    decision = decider(policy, method, origin)
     assert decision.kind == "actual"
     assert decision.status is None
     assert dict(decision.headers) == expected
@@ -71,7 +131,8 @@ def test_actual_request_headers(
     assert decision.allowed is bool(expected)
     assert decision.vary == (() if policy is ANY else ("Origin",))
     if origin is not None and not expected:
-        assert decision.refusals
+        assert [r.code for r in decision.refusals] == ["origin-not-allowed"]
+    if decider is decide and origin is not None and not expected:
         assert "not allowed" in reasons(decision)[0]
 
 
@@ -138,6 +199,7 @@ PREFLIGHT: list[tuple[Any, ...]] = [
     ids=[c[0] for c in PREFLIGHT],
 )
 def test_preflight(
+    decider: Decider,
     policy: CORSPolicy,
     origin: str,
     acrm: str,
@@ -146,7 +208,7 @@ def test_preflight(
     expected: dict[str, str] | None,
     reason: str,
 ) -> None:
-    decision = decide(policy, "OPTIONS", origin, acrm, acrh, acrpn)
+    decision = decider(policy, "OPTIONS", origin, acrm, acrh, acrpn)
     assert decision.kind == "preflight"
     private_network_vary = ("Access-Control-Request-Private-Network",) if policy.allow_private_network else ()
     assert decision.vary == PREFLIGHT_VARY + private_network_vary
@@ -154,7 +216,12 @@ def test_preflight(
         assert decision.status == 403
         assert not decision.allowed
         assert decision.headers == ()
-        assert any(reason in r for r in reasons(decision)), reasons(decision)
+        assert decision.body == b"CORS preflight refused\n"
+        assert (
+            decision.refusals[0].code == decide(policy, "OPTIONS", origin, acrm, acrh, acrpn).refusals[0].code
+        )
+        if decider is decide:
+            assert any(reason in r for r in reasons(decision)), reasons(decision)
     else:
         assert decision.status == 204
         assert decision.allowed
@@ -310,3 +377,15 @@ def test_user_function_is_asked_every_time() -> None:
     assert decide(policy, "GET", "https://a.test", environ={"ok": True}).allowed
     assert not decide(policy, "GET", "https://a.test", environ={"ok": False}).allowed
     assert calls == ["https://a.test", "https://a.test"]
+
+
+def test_outside_debug_mode_the_first_refused_header_ends_the_decision() -> None:
+    names = ",".join(f"x-{i}" for i in range(100))
+    quick = decide(SEED, "OPTIONS", LOCAL, "GET", "content-type," + names)
+    assert quick.refusals == (Refusal("headers-not-allowed", "content-type," + names, ("x-0",)),)
+    every = decide(SEED, "OPTIONS", LOCAL, "GET", "content-type," + names, debug=True)
+    assert every.refusals[0].detail == tuple(f"x-{i}" for i in range(100))
+    star = CORSPolicy(allow_origins=[LOCAL], allow_headers=["*"])
+    for debug in (False, True):
+        refused = decide(star, "OPTIONS", LOCAL, "GET", "x-a,authorization,x-b", debug=debug)
+        assert refused.refusals[0].detail == ("authorization",)

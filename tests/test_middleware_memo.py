@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from raw_wsgi import call_raw
 
 from cors_wsgi import CORSMiddleware, CORSPolicy, remembered
 from cors_wsgi.decision import decide
@@ -45,15 +46,8 @@ def app_with(headers: Iterable[tuple[str, str]]) -> Callable[..., list[bytes]]:
 def call(
     app: Callable[..., Iterable[bytes]], method: str = "GET", **headers: str
 ) -> tuple[str, Headers, bytes]:
-    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": "/api/data", "SCRIPT_NAME": ""}
-    environ.update({"HTTP_" + k.upper(): v for k, v in headers.items()})
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, response_headers: Headers, exc_info: Any = None) -> None:
-        seen["status"], seen["headers"] = status, list(response_headers)
-
-    body = b"".join(app(environ, start_response))
-    return seen["status"], seen["headers"], body
+    """``call_raw`` on /api/data, with request headers as keywords (``origin=...``)."""
+    return call_raw(app, method, "/api/data", {"HTTP_" + k.upper(): v for k, v in headers.items()})
 
 
 def _never(origin: str, environ: Any) -> bool:

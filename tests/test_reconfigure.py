@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from raw_wsgi import raw_environ
+from raw_wsgi import call_raw, raw_environ
 
 from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy
 
@@ -73,21 +73,8 @@ def fingerprint(status: str, headers: list[tuple[str, str]]) -> Fingerprint:
 
 
 def call(app: Callable[..., Any], method: str, extra: dict[str, str], path: str = "/x") -> Fingerprint:
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        seen["status"], seen["headers"] = status, list(headers)
-        return lambda data: None
-
-    result = app(environ_for(method, extra, path), start_response)
-    try:
-        for _ in result:
-            pass
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return fingerprint(seen["status"], seen["headers"])
+    status, headers, _ = call_raw(app, method, path, extra)
+    return fingerprint(status, headers)
 
 
 def expected(config: CORSPolicy | list[tuple[str, CORSPolicy]]) -> list[Fingerprint]:
