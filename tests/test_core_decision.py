@@ -380,11 +380,11 @@ def test_user_function_is_asked_every_time() -> None:
 
 
 def test_outside_debug_mode_the_first_refused_header_ends_the_decision() -> None:
-    names = ",".join(f"x-{i}" for i in range(100))
+    names = ",".join(f"x-{i}" for i in range(99))  # with content-type: the most a browser may ask for
     quick = decide(SEED, "OPTIONS", LOCAL, "GET", "content-type," + names)
     assert quick.refusals == (Refusal("headers-not-allowed", "content-type," + names, ("x-0",)),)
     every = decide(SEED, "OPTIONS", LOCAL, "GET", "content-type," + names, debug=True)
-    assert every.refusals[0].detail == tuple(f"x-{i}" for i in range(100))
+    assert every.refusals[0].detail == tuple(f"x-{i}" for i in range(99))
     star = CORSPolicy(allow_origins=[LOCAL], allow_headers=["*"])
     for debug in (False, True):
         refused = decide(star, "OPTIONS", LOCAL, "GET", "x-a,authorization,x-b", debug=debug)
