@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from .config import load_middleware_config
 from .errors import ConfigError
+from .grammar import is_preflight
 from .headers import OWNED_INITIALS, PLAIN_NAMES, merge_headers
 from .observe import Observer, OnDecision, ReportLimiter
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
@@ -201,11 +202,14 @@ class CORSMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         now = self._now  # read once: this request is answered by this snapshot to its end
         route = route_for(now.routing, environ)
-        if "HTTP_ORIGIN" not in environ:  # not a CORS request
+        origin: str | None = environ.get("HTTP_ORIGIN")
+        if origin is None:  # not a CORS request
             if route is None:
                 return self._app(environ, start_response)
             tail = route.no_origin_tail
-        elif environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+        elif is_preflight(
+            environ.get("REQUEST_METHOD"), origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        ):
             key = preflight_key(environ)
             answer = None if route is None else route.preflight(key, environ)
             if now.observer is not None:
@@ -215,7 +219,6 @@ class CORSMiddleware:
             start_response(answer.status, list(answer.headers))
             return answer.body
         else:
-            origin: str = environ["HTTP_ORIGIN"]
             answer = None if route is None else route.actual(origin, environ)
             if now.observer is not None:
                 now.observer.observe(environ, origin, answer, "-" if route is None else route.rule)

@@ -108,15 +108,15 @@ class Observer(NamedTuple):
         """Report and deliver one CORS request: ``key`` is its origin (actual) or its preflight key;
         ``enforced`` the answer the middleware sends (None: no rule covers the path), from ``rule``."""
         outcome = _NO_RULE_OUTCOME if enforced is None else Outcome(enforced.allowed, enforced.reason, rule)
+        preflight = not isinstance(key, str)
         difference = None
         if self.candidate is not None:
             candidate = _outcome(self.candidate, environ, key)
             if candidate.allowed != outcome.allowed:
-                report(environ, outcome, candidate, self.limiter)
+                report(environ, preflight, outcome, candidate, self.limiter)
                 difference = candidate
         if self.on_decision is None or (enforced is None and difference is None):
             return  # no callback; or neither policy answers this path: not a request CORS decides here
-        preflight = not isinstance(key, str)
         event = DecisionEvent(
             "preflight" if preflight else "actual",
             environ["HTTP_ORIGIN"],
@@ -138,14 +138,16 @@ def _outcome(routing: Routing, environ: Mapping[str, Any], key: str | PreflightK
     return Outcome(answer.allowed, answer.reason, route.rule)
 
 
-def report(environ: Mapping[str, Any], enforced: Outcome, candidate: Outcome, limiter: ReportLimiter) -> None:
+def report(
+    environ: Mapping[str, Any], preflight: bool, enforced: Outcome, candidate: Outcome, limiter: ReportLimiter
+) -> None:
     """One record on ``cors_wsgi.report`` for a request the candidate decides differently."""
     origin = environ["HTTP_ORIGIN"]
     held = limiter.allow((origin, candidate.rule, candidate.allowed))
     if held is None:
         return
     asked = ""
-    if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ and environ.get("REQUEST_METHOD") == "OPTIONS":
+    if preflight:
         asked = (
             f" asks method={safe_repr(environ['HTTP_ACCESS_CONTROL_REQUEST_METHOD'])}"
             f" headers={safe_repr(environ.get('HTTP_ACCESS_CONTROL_REQUEST_HEADERS', ''))}"
