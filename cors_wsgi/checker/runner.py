@@ -50,11 +50,13 @@ def mixed_content(origin: str, url: str) -> Failure | None:
     """Mixed Content: a page served over https:// may not fetch plain http:// (loopback excepted).
 
     The browser blocks the request before it leaves, CORS or not. Loopback hosts are "potentially
-    trustworthy" (W3C Secure Contexts), so http://localhost and http://127.0.0.1 stay reachable.
+    trustworthy" (W3C Secure Contexts), so http://localhost and http://127.0.0.1 stay reachable; a private
+    address literal is a Local Network Access request, which the browser lets through once the user allows
+    it (the Local Network Access note says so).
     """
     if not origin.startswith("https://") or urlsplit(url).scheme.lower() != "http":
         return None
-    if address_space(url) == "local":
+    if address_space(url) in ("local", "private"):
         return None
     page = origin + "/"
     return Failure(
