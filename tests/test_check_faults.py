@@ -178,6 +178,18 @@ def test_case04_credentials_alone() -> None:
     assert "method" not in fix
 
 
+def test_case04_a_preflight_refused_for_credentials_also_names_what_else_it_lacks() -> None:
+    url = "http://api.test/items"
+    send, _ = routed(
+        {("OPTIONS", url): Response(204, grant(LOCAL))}
+    )  # no Allow-Credentials, no Allow-Methods
+    code, fix = failed(run(CheckRequest(url, LOCAL, "PUT", credentials=True), send))
+    assert code == "PreflightInvalidAllowCredentials"
+    assert "Access-Control-Allow-Credentials: true" in fix
+    assert "Then also" in fix
+    assert "Access-Control-Allow-Methods: PUT" in fix
+
+
 # --- 5. a redirect without CORS headers -----------------------------------------------------------------
 
 
