@@ -127,18 +127,27 @@ def config_from_mapping(
     return rules
 
 
-def rule_tables(data: object, source: str) -> list[Mapping[str, Any]]:
-    """The ``[[rule]]`` tables of a file, or a ConfigError saying how the file's shape is wrong."""
+def rule_tables(data: object, source: str, *, section: str | None = None) -> list[Mapping[str, Any]]:
+    """The ``[[rule]]`` tables of a file, or a ConfigError saying how the file's shape is wrong.
+
+    ``section`` names the table read when it is not the file itself (``report_only``, which holds only
+    ``[[report_only.rule]]`` tables)."""
     if not isinstance(data, Mapping):
         raise _error(source, "rule", f"expected a table with a 'rule' array, got {_kind(data)}")
     errors = Collector()
+    if section is not None:
+        for key in data:
+            if key != "rule":
+                message = f"unknown key in [{section}] (it holds [[{section}.rule]] tables only)"
+                errors.add(_error(source, str(key), message, _hint(str(key), ["rule"])))
+        data = {"rule": data["rule"]} if "rule" in data else {}
     for key in data:
         if key == "middleware":
             for error in _middleware_errors(data[key], source):
                 errors.add(error)
         elif key == "report_only":
             with errors.check():
-                rule_tables(data[key], f"{source}: [report_only]")
+                rule_tables(data[key], f"{source}: [report_only]", section="report_only")
         elif key != "rule":
             errors.add(
                 _error(
@@ -173,6 +182,12 @@ def rule_tables(data: object, source: str) -> list[Mapping[str, Any]]:
 
 # The [middleware] table: CORSMiddleware's own switches (not per rule).
 MIDDLEWARE_KEYS = ("catch_exceptions",)
+# CORSMiddleware keywords a file does not set, and why.
+_CODE_ONLY_OPTIONS = {
+    "debug": "; debug mode is not for production, so no file turns it on: pass "
+    "CORSMiddleware(..., debug=True)",
+    "on_decision": "; a callback is code: pass CORSMiddleware(..., on_decision=callable)",
+}
 
 
 def _middleware_errors(table: object, source: str) -> list[ConfigError]:
@@ -182,7 +197,8 @@ def _middleware_errors(table: object, source: str) -> list[ConfigError]:
     out = []
     for key, value in table.items():
         if key not in MIDDLEWARE_KEYS:
-            out.append(_error(where, str(key), "unknown key", _hint(str(key), list(MIDDLEWARE_KEYS))))
+            hint = _CODE_ONLY_OPTIONS.get(str(key)) or _hint(str(key), list(MIDDLEWARE_KEYS))
+            out.append(_error(where, str(key), "unknown key in [middleware]", hint))
         elif not isinstance(value, bool):
             out.append(
                 _error(where, key, f"expected a boolean (true or false), got {_kind(value)}", value=value)
@@ -249,11 +265,14 @@ def build_rule(
             errors.add(exc.located(where))
 
     kwargs: dict[str, Any] = {}
+    misspelt_origins = False
     for key, value in table.items():
         if key == "path":
             continue
         if key not in POLICY_FIELDS:
             errors.add(_error(where, str(key), "unknown key", _hint(str(key), list(_RULE_KEYS)), value=key))
+            if _suggestion(str(key), list(_RULE_KEYS)) in _ORIGIN_SOURCES:
+                misspelt_origins = True  # "no origin is allowed" would be the same mistake twice
             continue
         try:
             kwargs[key] = _convert(key, value, where, import_functions)
@@ -271,6 +290,8 @@ def build_rule(
         policy = CORSPolicy(**{k: v for k, v in kwargs.items() if k not in reported})
     except ConfigError as exc:
         for single in exc.errors:
+            if misspelt_origins and single.field == "allow_origins" and not kwargs.get("allow_origins"):
+                continue
             if single.field not in reported:
                 errors.add(single.located(where, from_env if single.field == "allow_origins" else ""))
         raise ConfigError.collect(errors.errors) from exc  # the policy's own error, kept for tracebacks
@@ -392,6 +413,15 @@ def _hint(key: str, choices: list[str]) -> str:
     if peer in choices:
         return f"; did you mean {peer!r}?"
     return did_you_mean(key, choices)
+
+
+def _suggestion(key: str, choices: list[str]) -> str | None:
+    """The name ``_hint`` suggests, if any."""
+    hint = _hint(key, choices)
+    return hint.split("'")[1] if hint else None
+
+
+_ORIGIN_SOURCES = frozenset({"allow_origins", "allow_origin_regex", "allow_origin_func"})
 
 
 def _kind(value: object) -> str:

@@ -10,7 +10,8 @@ once, so the lint can never disagree with what the app does at start-up. No code
 unless ``import_functions`` is set. Warnings are legal configurations that a security review would question:
 
 - ``http-origin-with-credentials``: a plain ``http://`` origin (not localhost) with credentials;
-- ``wildcard-origin-everywhere``: ``*`` on a catch-all path, or on paths a credentialed rule also covers;
+- ``wildcard-origin-everywhere``: ``*`` on a catch-all path, or on paths a later credentialed rule was
+  written for (``*`` on a part of them, placed before it, is the intended order and stays silent);
 - ``regex-unescaped-dot``: a ``.`` in ``allow_origin_regex`` that matches any character;
 - ``regex-http-with-credentials``: a regex that admits ``http://`` origins, with credentials;
 - ``wildcard-registrable-domain``: ``https://*.example.com`` covers every subdomain, at any depth;
@@ -18,12 +19,21 @@ unless ``import_functions`` is set. Warnings are legal configurations that a sec
 - ``max-age-over-browser-cap``: ``max_age`` above Chromium's 7200 s (or Firefox's 86400 s) cap;
 - ``private-network-wildcard``: ``allow_private_network`` with ``*``, a wildcard pattern or a regex;
 - ``shadowed-rule``: a rule that an earlier rule's path pattern always wins over;
-- ``port-wildcard-public-host``: ``scheme://host:*`` (any port) on a host that is not loopback.
+- ``port-wildcard-public-host``: ``scheme://host:*`` (any port) on a host that is not loopback;
+- ``path-never-matches``: a path in another router's syntax (``/users/:id``, ``/items/{id}``, ``/api/.*``,
+  ``/v[12]/*``) or with a query string: it misses the requests it was written for;
+- ``regex-never-matches``: a regex no browser origin can match (a trailing ``/``, a default port,
+  upper-case letters, no scheme);
+- ``method-not-normalised``: a method such as ``patch`` that fetch() does not upper-case;
+- ``expose-never-readable``: ``Set-Cookie`` in ``expose_headers``, which scripts never read.
+
+Mistakes outside the rules are placed in their table (``[middleware]``, ``[report_only]``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -51,12 +61,14 @@ class Finding:
     message: str
     rule: int | None = None  # index of the [[rule]] table, None for the whole file
     path: str | None = None  # that rule's path pattern
-    section: str | None = None  # "report_only" for the candidate's [[report_only.rule]] tables
+    # "report_only" for the candidate's [[report_only.rule]] tables; for a mistake outside any rule, the
+    # table it is in ("middleware", "report_only")
+    section: str | None = None
 
     @property
     def location(self) -> str:
         if self.rule is None:
-            return "file"
+            return f"[{self.section}]" if self.section else "file"
         where = f"rule[{self.rule}] {self.path}" if self.path is not None else f"rule[{self.rule}]"
         return f"{self.section} {where}" if self.section else where
 
@@ -109,8 +121,19 @@ def lint_file(
 
 def _errors(exc: ConfigError, rule: int | None = None, path: str | None = None) -> list[Finding]:
     return [
-        Finding("error", "config-error", f"{e.field}: {e.message}{e.hint}", rule, path) for e in exc.errors
+        Finding("error", "config-error", f"{e.field}: {e.message}{e.hint}", rule, path, _section(e, rule))
+        for e in exc.errors
     ]
+
+
+def _section(error: ConfigError, rule: int | None) -> str | None:
+    """The table a file-level mistake sits in ([middleware], [report_only]); rules carry their own."""
+    if rule is not None or not error.where:
+        return None
+    for section in ("middleware", "report_only"):
+        if f": [{section}]" in error.where:
+            return section
+    return None
 
 
 def lint_mapping(
@@ -158,6 +181,9 @@ def lint_mapping(
 
     for index, path, policy in built:
         findings += [Finding("warning", code, msg, index, path) for code, msg in _policy_warnings(policy)]
+        findings += [
+            Finding("warning", "path-never-matches", m, index, path) for m in _path_never_matches(path)
+        ]
     findings += _rule_order_warnings(built)
     findings.sort(key=lambda f: (-1 if f.rule is None else f.rule, f.severity != "error"))
     return findings + _candidate_findings(data, source, import_functions)
@@ -256,6 +282,7 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
                         f"require https://",
                     )
                 )
+    out += [("regex-never-matches", message) for regex in patterns for message in _regex_never_matches(regex)]
     for regex in patterns:
         if _unescaped_dots(regex):
             out.append(
@@ -296,8 +323,12 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
                 f"states what actually happens and lets policy changes reach users sooner",
             )
         )
-    if policy.allow_private_network and (origins == ("*",) or wildcards or policy.allow_origin_regex):
-        what = "'*'" if origins == ("*",) else "a wildcard pattern" if wildcards else "allow_origin_regex"
+    # A loopback host on any port ("http://localhost:*") is still only this machine: not a public site.
+    public_wildcards = [o for o in wildcards if not is_loopback_host(pattern_host(o))]
+    if policy.allow_private_network and (origins == ("*",) or public_wildcards or policy.allow_origin_regex):
+        what = (
+            "'*'" if origins == ("*",) else "a wildcard pattern" if public_wildcards else "allow_origin_regex"
+        )
         out.append(
             (
                 "private-network-wildcard",
@@ -305,7 +336,132 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
                 f"service; list the exact origins that need it",
             )
         )
+    for method in policy.allow_methods:
+        if method != "*" and method != method.upper():
+            out.append(
+                (
+                    "method-not-normalised",
+                    f"allow_methods: {method!r} is kept as written: fetch() upper-cases only DELETE, GET, "
+                    f"HEAD, OPTIONS, POST and PUT and methods compare case-sensitively, so a browser's "
+                    f"{method.upper()!r} is refused; write {method.upper()!r}",
+                )
+            )
+    for name in policy.expose_headers:
+        if name.lower() in _NEVER_EXPOSED:
+            out.append(
+                (
+                    "expose-never-readable",
+                    f"expose_headers: {name!r} is never readable by scripts, whatever the server exposes "
+                    f"(a forbidden response header name in Fetch); remove it",
+                )
+            )
     return out
+
+
+# Fetch "forbidden response-header names": filtered out of every response a script sees.
+_NEVER_EXPOSED = frozenset({"set-cookie", "set-cookie2"})
+
+
+_ANY = "\0"  # regex syntax that cannot match ':' or '/' (a class such as [a-z0-9-], \\d, a quantifier)
+_ANY_SEPARATOR = "\1"  # syntax that can ('.', [^.], a class holding ':' or '/')
+_IGNORECASE = re.compile(r"\(\?[aiLmsux]*i")
+
+
+def _regex_literals(text: str) -> str:
+    """``text`` one element per character: the literal characters, everything else _ANY or _ANY_SEPARATOR."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            following = text[index + 1]
+            out.append(_ANY if following.isalnum() else following)
+            index += 2
+        elif char == "[":
+            end = text.find("]", index + 2)
+            end = len(text) if end < 0 else end
+            body = text[index + 1 : end]
+            out.append(_ANY_SEPARATOR if body.startswith("^") or "/" in body or ":" in body else _ANY)
+            index = end + 1
+        elif char == "{":
+            end = text.find("}", index)
+            out.append(_ANY)
+            index = len(text) if end < 0 else end + 1
+        elif text.startswith("(?P<", index):
+            out.append(_ANY)
+            index = text.find(">", index) + 1 or len(text)
+        elif text.startswith("(?", index):
+            out.append(_ANY)
+            index += 2
+            while index < len(text) and text[index].isalpha():
+                index += 1  # inline flags: (?i) (?i:...)
+        else:
+            out.append(_ANY_SEPARATOR if char == "." else _ANY if char in "()|*+?^$" else char)
+            index += 1
+    return "".join(out)
+
+
+def _regex_never_matches(regex: str) -> list[str]:
+    """What keeps ``regex`` from ever matching a browser's Origin: an upper-case letter, a trailing '/', a
+    default port, no scheme. Browsers send ``scheme://host[:port]`` in lower case, the default port left
+    out, and the regex must match all of it. Only literal text is judged, so no sound regex is flagged."""
+    flat = _regex_literals(regex.removeprefix("^").removesuffix("$"))
+    out = []
+    upper = "".join(dict.fromkeys(c for c in flat if "A" <= c <= "Z"))
+    if upper and not _IGNORECASE.search(regex):
+        out.append(
+            f"allow_origin_regex: {regex!r} has upper-case letters ({upper!r}), but browsers send origins in "
+            f"lower case: that part never matches; write it in lower case"
+        )
+    if "|" in regex:
+        return out  # another alternative may still match
+    if flat.endswith("/"):
+        out.append(
+            f"allow_origin_regex: {regex!r} ends with '/': an Origin never has a path or a trailing slash, "
+            f"so it never matches; remove the '/'"
+        )
+    for scheme, port in (("https://", ":443"), ("http://", ":80")):
+        if flat.startswith(scheme) and flat.endswith(port):
+            out.append(
+                f"allow_origin_regex: {regex!r} names the default port {port}, which browsers leave out of "
+                f"the Origin: it never matches; remove {port!r}"
+            )
+    if flat and "://" not in flat and _ANY_SEPARATOR not in flat:
+        out.append(
+            f"allow_origin_regex: {regex!r} has no scheme: an Origin is scheme://host[:port] and the regex "
+            f"must match all of it, so it never matches; start it with 'https://'"
+        )
+    return out
+
+
+# Other routers' path syntax: literal text in a cors_wsgi glob, where only '*' is special.
+_FOREIGN_PATH_SYNTAX = (
+    (re.compile(r"<[^<>]*>"), "a route parameter (Flask, Bottle)"),
+    (re.compile(r"\{[^{}]*\}"), "a route parameter (FastAPI, Falcon, Pyramid)"),
+    (re.compile(r":[A-Za-z_]\w*"), "a route parameter (Express, Rails)"),
+    (re.compile(r"\.\*|\.\+"), "regular-expression syntax"),
+    (re.compile(r"\[[^\]]*\]"), "a character class"),
+)
+
+
+def _path_never_matches(path: str) -> list[str]:
+    """A path pattern in another framework's syntax matches its literal text only, so not the requests it
+    was written for; a query string is never part of the matched path, so that rule matches nothing."""
+    if "?" in path or "#" in path:
+        cut = path.split("?", 1)[0].split("#", 1)[0] or "/"
+        return [
+            f"path: {path!r} holds a query string or fragment, which is never part of the path a rule is "
+            f"matched against: it matches no request; write {cut!r}"
+        ]
+    for pattern, what in _FOREIGN_PATH_SYNTAX:
+        found = pattern.search(path)
+        if found:
+            return [
+                f"path: {found.group()!r} in {path!r} is {what}; in a cors_wsgi path glob only '*' is "
+                f"special (it matches anything, '/' included) and the rest is literal, so this rule misses "
+                f"the paths it was written for; write {pattern.sub('*', path)!r}"
+            ]
+    return []
 
 
 def _catch_all(pattern: str) -> bool:
@@ -359,10 +515,52 @@ class _GlobIndex:
                 break
 
 
+class _StartIndex:
+    """Globs by the literal text before their first '*': the only globs that can share a path with ``text``
+    start with a prefix of its own start, or with its whole start (a file of thousands of rules stays
+    near-linear)."""
+
+    def __init__(self, rules: Sequence[tuple[int, str]]) -> None:
+        self.by_start: dict[str, list[int]] = {}
+        for position, text in rules:
+            self.by_start.setdefault(text.split("*", 1)[0], []).append(position)
+        self.starts = sorted(self.by_start)
+
+    def candidates(self, text: str, after: int) -> list[int]:
+        start = text.split("*", 1)[0]
+        found = {p for end in range(len(start) + 1) for p in self.by_start.get(start[:end], ())}
+        for other in self.starts[bisect_left(self.starts, start) :]:
+            if not other.startswith(start):
+                break
+            found.update(self.by_start[other])
+        return sorted(p for p in found if p > after)
+
+
+def _overlap_witness(first: str, second: str) -> str | None:
+    """A path both globs match, or None when they share none ('*' matches any run, nothing else is special).
+
+    With a '*' in each, they share a path exactly when one's leading text starts the other's and one's
+    trailing text ends the other's: both leading and trailing texts, and every middle piece of each, fit
+    in one path in that order."""
+    if "*" not in first:
+        return first if PathGlob(second).matches(first) else None
+    if "*" not in second:
+        return second if PathGlob(first).matches(second) else None
+    a, b = first.split("*"), second.split("*")
+    head = max(a[0], b[0], key=len)
+    tail = max(a[-1], b[-1], key=len)
+    if not (
+        head.startswith(a[0]) and head.startswith(b[0]) and tail.endswith(a[-1]) and tail.endswith(b[-1])
+    ):
+        return None
+    witness = head + "x" + "".join(a[1:-1]) + "".join(b[1:-1]) + tail
+    return witness if PathGlob(first).matches(witness) and PathGlob(second).matches(witness) else None
+
+
 def _rule_order_warnings(built: list[tuple[int, str, CORSPolicy]]) -> list[Finding]:
     out: list[Finding] = []
     every = _GlobIndex([(position, path) for position, (_, path, _) in enumerate(built)])
-    credentialed = _GlobIndex(
+    credentialed_starts = _StartIndex(
         [(position, path) for position, (_, path, policy) in enumerate(built) if policy.allow_credentials]
     )
     for position, (index, path, policy) in enumerate(built):
@@ -394,16 +592,20 @@ def _rule_order_warnings(built: list[tuple[int, str, CORSPolicy]]) -> list[Findi
                 )
             )
             continue
-        overlapping = {p for found in credentialed.globs_matching(path) for p in found if p > position}
-        overlapping.update(p for p in credentialed.texts_matched_by(PathGlob(path)) if p > position)
-        for later in sorted(overlapping):
+        for later in credentialed_starts.candidates(path, after=position):
             later_index, later_path, _ = built[later]
+            if PathGlob(later_path).matches(path) and not PathGlob(path).matches(later_path):
+                continue  # '*' for a part of the credentialed rule's paths, placed before it: as intended
+            witness = _overlap_witness(path, later_path)
+            if witness is None:
+                continue
             out.append(
                 Finding(
                     "warning",
                     "wildcard-origin-everywhere",
-                    f"allow_origins: '*' here answers paths that rule[{later_index}] ({later_path!r}) "
-                    f"allows with credentials (cookies) — those paths get '*' instead; check the order",
+                    f"allow_origins: '*' here takes paths that rule[{later_index}] ({later_path!r}) was "
+                    f"written to allow with credentials (cookies): {witness!r} gets '*' instead; narrow this "
+                    f"rule to paths inside {later_path!r}, or move it after",
                     index,
                     path,
                 )

@@ -199,10 +199,23 @@ def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[Con
             )
         )
     if "*" in origins and (len(origins) > 1 or has_regex or has_func):
+        # One error naming everything '*' meets: the other sources would mean nothing, and credentials
+        # would make '*' itself refused.
+        others = [repr(origin) for origin in origins if origin != "*"]
+        if has_regex:
+            others.append(f"allow_origin_regex {policy.allow_origin_regex!r}")
+        if has_func:
+            others.append("allow_origin_func")
+        advice = (
+            "; with allow_credentials=True '*' would also let every site read responses with the user's "
+            "cookies: list the trusted origins instead"
+            if policy.allow_credentials
+            else ": keep '*' alone, or drop it"
+        )
         out.append(
             ConfigError(
                 "allow_origins",
-                f"'*' allows every origin and cannot be combined with others: {origins!r}",
+                f"'*' allows every origin and cannot be combined with {', '.join(others)}{advice}",
                 value=origins,
             )
         )

@@ -37,6 +37,11 @@ class Case:
     # the engines do) with a warning naming the standard, and the test asserts both, so an engine that
     # starts to conform shows up here.
     standard_refuses: str | None = None
+    # Fetched at the page's own origin, which redirects to the API: CORS starts at the redirect (#21).
+    start_on_page: bool = False
+
+    def url(self, page_origin: str, api: str) -> str:
+        return f"{page_origin}/to/{self.name}" if self.start_on_page else f"{api}/{self.name}"
 
     def fetch_init(self) -> dict[str, Any]:
         """The page's ``fetch(url, init)`` options."""
@@ -145,6 +150,8 @@ CASES = [
         {"X-Token": "1"},
         credentials=True,
     ),
+    Case("same-origin-redirect-without-cors", (200, []), start_on_page=True),
+    Case("same-origin-redirect-allowed", OK, start_on_page=True),
     Case(
         "max-age-over-caps",
         OK,
@@ -189,9 +196,20 @@ def scripted_api(cases: dict[str, Case], page_origin: str, cross_origin: str) ->
     return app
 
 
-def page_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-    start_response("200 OK", [("Content-Type", "text/html")])
-    return [b"<!doctype html><title>cors check</title>"]
+def page_server(api: str) -> Any:
+    """The page's own origin: the page, and /to/<case> redirecting to the API (a same-origin start)."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ["PATH_INFO"]
+        if path.startswith("/to/"):
+            query = environ.get("QUERY_STRING")
+            location = f"{api}/{path[len('/to/') :]}" + (f"?{query}" if query else "")
+            start_response("302 Found", [("Location", location), ("Content-Type", "text/plain")])
+            return [b""]
+        start_response("200 OK", [("Content-Type", "text/html")])
+        return [b"<!doctype html><title>cors check</title>"]
+
+    return app
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +219,7 @@ def servers() -> Iterator[tuple[str, str]]:
     api_port = get_free_port(frozenset({page_port}))
     page_origin = f"http://localhost:{page_port}"
     started = [
-        make_server("127.0.0.1", page_port, page_app, threaded=True),
+        make_server("127.0.0.1", page_port, page_server(f"http://localhost:{api_port}/case"), threaded=True),
         make_server(
             "127.0.0.1",
             api_port,
@@ -236,7 +254,7 @@ def chromium_console(browser: Any, servers: tuple[str, str]) -> dict[str, tuple[
         page.on("console", lambda msg: console.append(msg.text))
         page.goto(page_origin + "/")
         for case in CASES:
-            url = f"{api}/{case.name}"
+            url = case.url(page_origin, api)
             init = case.fetch_init()
             allowed = page.evaluate(
                 """async ([url, init]) => {
@@ -266,7 +284,7 @@ def test_checker_agrees_with_chromium(
     page_origin, api = servers
     allowed, line = chromium_console[case.name]
     verdict = check_url(
-        f"{api}/{case.name}",
+        case.url(page_origin, api),
         page_origin,
         method=case.method,
         headers=case.headers,
@@ -299,7 +317,7 @@ def engine_outcomes(
     with open_engine(str(request.param)) as engine:
         engine.goto(page_origin + "/")
         for case in CASES:
-            url = f"{api}/{case.name}?attempt={request.param}-{uuid.uuid4().hex}"
+            url = f"{case.url(page_origin, api)}?attempt={request.param}-{uuid.uuid4().hex}"
             outcomes[case.name] = (url, engine.fetch(url, case.fetch_init()))
     return str(request.param), outcomes
 

@@ -104,7 +104,8 @@ def test_refused_method_and_header_are_named(app: Any) -> None:
 
 
 def test_refused_simple_request_has_no_allow_origin(app: Any) -> None:
-    verdict = check_wsgi(app, "http://api.test/api/items", origin="https://evil.example")
+    # https: from an https page a plain http:// API is mixed content, blocked before CORS.
+    verdict = check_wsgi(app, "https://api.test/api/items", origin="https://evil.example")
     assert verdict.failure is not None
     assert verdict.failure.code == "MissingAllowOriginHeader"
     assert verdict.steps[0].response.status == 200  # the app answered; the browser hides it

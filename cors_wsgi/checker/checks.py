@@ -56,6 +56,16 @@ def _looks_like_url(value: str) -> bool:
     return True
 
 
+def allow_origin_advice(origin: str) -> str:
+    """How to get ``origin`` allowed; never advice to allow ``null`` (every sandboxed page would be)."""
+    if origin == "null":
+        return (
+            "do not allow `null` on the server: it is the origin of every sandboxed iframe and data: or "
+            "file: page of any site. Serve the page from a real origin (https://...) and allow that origin"
+        )
+    return f"add `{origin}` to the server's allowed origins"
+
+
 def _mismatch_fix(value: str, origin: str) -> str:
     sent = f"the server sent `Access-Control-Allow-Origin: {value}`"
     if value == "null":
@@ -94,10 +104,10 @@ def _mismatch_fix(value: str, origin: str) -> str:
             )
     except ValueError:
         pass
+    advice = allow_origin_advice(origin)
     return (
-        f"{sent}, a different origin. Add `{origin}` to the server's allowed origins; if the server always "
-        f"sends one fixed origin, make it echo the request's Origin when that origin is allowed (with "
-        f"`Vary: Origin`)."
+        f"{sent}, a different origin. {advice[0].upper()}{advice[1:]}; if the server always sends one fixed "
+        f"origin, make it echo the request's Origin when that origin is allowed (with `Vary: Origin`)."
     )
 
 
@@ -107,23 +117,81 @@ def origin_with_default_port(origin: str) -> str:
     return f"{origin}:{port}" if port and parts.port is None else origin
 
 
+def cors_trace(response: Response) -> bool:
+    """Whether a CORS layer looked at this request: any Access-Control-* header, or a Vary on Origin.
+
+    A CORS layer that refuses an origin still varies its answer on the Origin (cors_wsgi, rs/cors, jub0bs);
+    a path that no CORS rule covers gets the application's own answer, with neither.
+    """
+    vary = {token.strip().lower() for token in (response.get("Vary") or "").split(",")}
+    if vary & {"origin", "access-control-request-method", "access-control-request-headers", "*"}:
+        return True
+    return any(name.lower().startswith("access-control-") for name, _ in response.headers)
+
+
+def uncovered_path_fix(plan: Plan, status: int, *, preflight: bool) -> str:
+    """No grant and no trace of a CORS layer: the path may be one no CORS rule covers."""
+    path = urlsplit(plan.url).path or "/"
+    what = "preflight" if preflight else "response"
+    return (
+        f"the {what} ({status}) carries no trace of a CORS layer (no Access-Control-* header, no "
+        f"`Vary: Origin`): nothing handled CORS for `{path}`. If the CORS layer has per-path rules, none "
+        f"covers `{path}` (a path no rule matches is passed to the application untouched): add a rule for "
+        f"it; if it covers every path, it is not in front of this route. (A CORS layer that neither grants "
+        f"nor varies could also be refusing `{plan.origin}`: if so, {allow_origin_advice(plan.origin)}.)"
+    )
+
+
+def error_status_fix(status: int, *, preflight: bool) -> str:
+    """What a 5xx without CORS headers says, by what the status itself says."""
+    what = "the preflight got" if preflight else "the response is an error"
+    seen = f"the page sees a CORS error instead of the {status}"
+    if status == 500:
+        return (
+            f"{what} (500) without CORS headers, so {seen}. A 500 written past the CORS layer is usually "
+            f"an unhandled exception that escaped the application to the server. With cors_wsgi, "
+            f"`CORSMiddleware(app, ..., catch_exceptions=True)` (or `catch_exceptions = true` under "
+            f"`[middleware]` in the file) answers such errors with a 500 that carries the CORS headers; "
+            f"then fix the error itself (the traceback is logged on the `cors_wsgi` logger)."
+        )
+    if status in (502, 504):
+        kind = "could not reach the application" if status == 502 else "gave up waiting for the application"
+        return (
+            f"{what} ({status}) from a gateway: the proxy or load balancer in front of the application "
+            f"{kind}, and its own error page has no CORS headers, so {seen}. Look at the application (down, "
+            f"crashed, too slow) and the proxy's upstream settings; to let the page read such errors, have "
+            f"the proxy add the CORS headers to its error pages."
+        )
+    if status == 503:
+        return (
+            f"{what} (503 Service Unavailable: maintenance, overload or a deliberate shutdown, often "
+            f"answered by a proxy) without CORS headers, so {seen}. Whatever answers the 503 must add the "
+            f"CORS headers if the page is to read it (and its Retry-After); otherwise wait for the service."
+        )
+    return (
+        f"{what} ({status}) without CORS headers, so {seen}. Whatever answered it (the "
+        f"application or a proxy) answered outside the CORS layer: find out why it answered {status}."
+    )
+
+
 def _missing_fix(plan: Plan, response: Response, *, preflight: bool) -> str:
     status, origin = response.status, plan.origin
-    allow = f"add `{origin}` to the server's allowed origins"
+    allow = allow_origin_advice(origin)
+    if preflight and status in (404, 405, 501):
+        return (
+            f"the preflight (OPTIONS) got {status}: nothing answers OPTIONS on this path. Put the CORS "
+            f"middleware in front of the router so it answers preflights itself (with per-path rules: "
+            f"one must cover this path)."
+        )
+    if status >= 500:
+        return error_status_fix(status, preflight=preflight)
     if preflight:
-        if status in (404, 405, 501):
-            return (
-                f"the preflight (OPTIONS) got {status}: nothing answers OPTIONS on this path. Put the CORS "
-                f"middleware in front of the router so it answers preflights itself."
-            )
         if status in (401, 403):
             return (
                 f"the preflight got {status} with no CORS headers: either the CORS layer refused "
                 f"`{origin}` ({allow}), or an authentication layer rejected the OPTIONS request — browsers "
                 f"never send cookies or Authorization on a preflight, so preflights must pass before auth."
             )
-        if status >= 500:
-            return f"the preflight crashed the server ({status}); the error response carries no CORS headers."
         if 200 <= status < 300:
             return (
                 f"the server answered the preflight ({status}) but did not allow `{origin}` — some CORS "
@@ -132,15 +200,6 @@ def _missing_fix(plan: Plan, response: Response, *, preflight: bool) -> str:
                 f"{allow}."
             )
         return f"{allow}, and answer its preflights with 204 and the Access-Control-Allow-* headers."
-    if status >= 500:
-        return (
-            f"the response is an error ({status}) without CORS headers, so the page sees a CORS "
-            f"error instead of the {status}: an unhandled exception escaped the application and the "
-            f"server wrote its own 500, past the CORS layer. With cors_wsgi, "
-            f"`CORSMiddleware(app, ..., catch_exceptions=True)` (or `catch_exceptions = true` under "
-            f"`[middleware]` in the file) answers such errors with a 500 that carries the CORS headers; "
-            f"then fix the error itself (the traceback is logged on the `cors_wsgi` logger)."
-        )
     if status >= 400:
         return (
             f"the response is an error ({status}) without CORS headers, so the page sees a CORS error "
@@ -152,6 +211,8 @@ def _missing_fix(plan: Plan, response: Response, *, preflight: bool) -> str:
             "the preflight passed but this response has no Access-Control-Allow-Origin: something after "
             "the CORS layer (the handler, a proxy) strips it, or only OPTIONS is routed through CORS."
         )
+    if not cors_trace(response):
+        return uncovered_path_fix(plan, status, preflight=False)
     return (
         f"the server answered {status} without CORS headers for this origin: {allow} (scheme, host and "
         f"port must all match; http://localhost:3000 and http://127.0.0.1:3000 are different origins)."
@@ -259,7 +320,7 @@ def _status_fix(status: int) -> str:
             f"answer preflights (204) before routing."
         )
     if status >= 500:
-        return f"the preflight crashed the server ({status}); fix the error, then answer preflights with 204."
+        return error_status_fix(status, preflight=True)
     return f"answer the preflight with 204 (or 200) instead of {status}."
 
 
@@ -377,11 +438,11 @@ def _headers_check(plan: Plan, header_names: list[str], response: Response) -> F
     # Fetch step 7.6 (non-wildcard names) comes before 7.7; Chromium reports the first name in order.
     for name in sorted(fetch.NON_WILDCARD_HEADER_NAMES & set(plan.unsafe_names)):
         if name not in allowed and not wildcard:
+            # '*' can only be here with credentials: without them it counts as a wildcard (`wildcard`).
             fix = (
-                f"`Access-Control-Allow-Headers: *` never covers {name}: list `{name}` explicitly. "
-                f"(The Fetch standard requires this; Chromium 156 still lets it through with only a "
-                f"deprecation warning, so the page may work in Chrome and fail in browsers that follow "
-                f"the standard.)"
+                f"with credentials, `*` in Access-Control-Allow-Headers is a literal name, and it never "
+                f"covers {name} in any case: every engine refuses this. List `{name}` explicitly (or echo "
+                f"Access-Control-Request-Headers)."
                 if "*" in allowed
                 else f"add `{name}` to the server's allowed headers "
                 f"(it sent `Access-Control-Allow-Headers: {sent}`)."

@@ -152,6 +152,22 @@ class Plan:
             headers.append(("Cookie", cookie))
         return tuple(headers)
 
+    def same_origin_headers(self, cookie: str | None = None) -> Headers:
+        """A same-origin request's headers: Origin only on methods other than GET and HEAD (Fetch), and the
+        cookies, which fetch()'s default credentials mode ("same-origin") sends there."""
+        headers = list(self.headers)
+        if not any(name.lower() == "accept" for name, _ in headers):
+            headers.append(("Accept", "*/*"))
+        if self.method not in ("GET", "HEAD"):
+            headers.append(("Origin", self.origin))
+        headers += [("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Site", "same-origin")]
+        headers.append(("Sec-Fetch-Dest", "empty"))
+        if not any(name.lower() == "user-agent" for name, _ in headers):
+            headers.append(("User-Agent", USER_AGENT))
+        if cookie:
+            headers.append(("Cookie", cookie))
+        return tuple(headers)
+
     def redirected(self, url: str, status: int, tainted: bool) -> Plan:
         """The plan after following a redirect (Fetch "HTTP-redirect fetch")."""
         method, headers, body = self.method, self.headers, self.body
