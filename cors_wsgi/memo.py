@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from .frozen import Frozen
 from .grammar import MAX_ORIGIN_LENGTH
 
 K = TypeVar("K", bound="str | tuple[str | None, ...]")
@@ -29,12 +30,16 @@ ACTUAL_MEMO_SIZE = 1024  # origins
 PREFLIGHT_MEMO_SIZE = 512  # (origin, method, request headers, private network)
 
 
-class Memo(dict[K, V]):
+class Memo(Frozen, dict[K, V]):
+    """A dict of answers that forgets everything when full; its bound cannot be changed."""
+
     __slots__ = ("size",)
+
+    size: int
 
     def __init__(self, size: int) -> None:
         super().__init__()
-        self.size = size
+        object.__setattr__(self, "size", size)
 
     def remember(self, key: K, value: V) -> V:
         """Store ``value`` under ``key`` when the key is short enough; return ``value`` either way."""

@@ -9,14 +9,16 @@
         ("/public/*", CORSPolicy(allow_origins=["*"])),
     ])
 
-Preflights (OPTIONS with Origin and Access-Control-Request-Method) are answered here and never reach the
-application: 204 with the grant, or 403 with a short text/plain reason and no Access-Control-Allow-* header.
+Preflights (OPTIONS with Origin and Access-Control-Request-Method) on a path a policy covers are answered
+here and never reach the application: 204 with the grant, or 403 with a short text/plain reason and no
+Access-Control-Allow-* header.
 On every other request on a covered path the application's response passes through with its
 Access-Control-* headers replaced by the policy's and the policy's Vary tokens merged in.
 
 This module is only the WSGI adapter. ``__call__`` reads the snapshot once, finds the request's route,
-asks it for the answer (``remembered.Route``: remembered, or decided by ``decision``), hands the answer to
-the observer when there is one, and writes exactly that answer. Only ``start_response`` is wrapped: the
+asks it for the answer (``remembered.Route``: remembered, or decided by ``decision``; in debug mode with
+``explain``'s reasons in a refused preflight's body), hands the answer to the observer when there is one,
+and writes exactly that answer. Only ``start_response`` is wrapped: the
 application's iterable is returned as it is, so streaming and ``close()`` keep working. With
 ``catch_exceptions=True`` an exception that escapes the application on a covered path becomes a 500
 carrying this request's CORS headers (``unhandled.py``).
@@ -37,7 +39,7 @@ from .grammar import is_preflight
 from .headers import OWNED_INITIALS, PLAIN_NAMES, merge_headers
 from .observe import Observer, OnDecision, ReportLimiter
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
-from .remembered import Routing, build_routing, preflight_key, route_for
+from .remembered import Answer, Routing, build_routing, preflight_key, route_for
 from .rules import RuleList, Rules
 from .unhandled import guarded
 
@@ -59,6 +61,9 @@ MIDDLEWARE_ARGUMENTS = (
 )
 
 
+STATUS_LINES: dict[int | None, str] = {204: "204 No Content", 403: "403 Forbidden"}
+
+
 class _Keep:
     def __repr__(self) -> str:
         return "KEEP"
@@ -75,8 +80,9 @@ class Snapshot(NamedTuple):
     what it read; ``reconfigure``, ``reload_config`` and the ``debug``/``on_decision`` setters build a
     whole new Snapshot (new routes, empty memos) and replace the attribute in one store, under a lock that
     only writers take. So a request never meets half of a change, the next request sees all of it, and no
-    request path does check-then-act on shared state: the memos a request fills belong to its own
-    snapshot, and a memo only ever gains whole answers or is emptied (``memo.Memo``). This holds on
+    request reads a value that another can change half-way: the memos a request fills belong to its own
+    snapshot, and a memo only ever gains whole answers or is emptied (``memo.Memo``: two requests racing at
+    its bound may both empty it, which costs a recomputation, never a wrong answer). This holds on
     free-threaded CPython too, where a single attribute store and single dict operations stay atomic.
     """
 
@@ -201,30 +207,30 @@ class CORSMiddleware:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         now = self._now  # read once: this request is answered by this snapshot to its end
-        route = route_for(now.routing, environ)
+        route = route_for(now.routing, environ)  # None: no rule covers the path
         origin: str | None = environ.get("HTTP_ORIGIN")
         if origin is None:  # not a CORS request
             if route is None:
                 return self._app(environ, start_response)
             tail = route.no_origin_tail
-        elif is_preflight(
-            environ.get("REQUEST_METHOD"), origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
-        ):
-            key = preflight_key(environ)
-            answer = None if route is None else route.preflight(key, environ)
-            if now.observer is not None:
-                now.observer.observe(environ, key, answer, "-" if route is None else route.rule)
-            if answer is None:
-                return self._app(environ, start_response)
-            start_response(answer.status, list(answer.headers))
-            return answer.body
         else:
-            answer = None if route is None else route.actual(origin, environ)
+            preflight = is_preflight(
+                environ.get("REQUEST_METHOD"), origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+            )
+            answer: Answer | None = None
+            if route is not None:
+                if preflight:
+                    answer = route.preflight(preflight_key(environ), environ)
+                else:
+                    answer = route.actual(origin, environ)
             if now.observer is not None:
-                now.observer.observe(environ, origin, answer, "-" if route is None else route.rule)
-            if answer is None:
+                now.observer.observe(environ, preflight, answer, route)
+            if answer is None:  # no rule covers the path: the application answers, even an OPTIONS
                 return self._app(environ, start_response)
-            tail = answer.headers
+            tail, decision = answer
+            if preflight:  # answered here: the application never sees a preflight on a covered path
+                start_response(STATUS_LINES[decision.status], list(tail))
+                return [decision.body] if decision.body else []
 
         def cors_start_response(
             status: str, headers: Headers, exc_info: ExcInfo | None = None

@@ -7,8 +7,8 @@ the enforced policy alone. Where the candidate would decide differently, one INF
 ``cors_wsgi.report`` naming the method, path, origin (and for a preflight the method and headers it asks
 for), both outcomes and the candidate's reason, with every request value escaped (``logsafe.safe_repr``)
 and the records rate-limited (``ReportLimiter``) so that a flood of requests cannot fill a disk.
-``on_decision`` receives one ``DecisionEvent`` per CORS request (a request with an Origin on a path either
-policy covers); an exception it raises is logged and never reaches the response.
+``on_decision`` receives one ``DecisionEvent`` per CORS request (a request with an Origin on a path the
+enforced policy or the candidate covers); an exception it raises is logged and never reaches the response.
 
 The enforced outcome is the answer the middleware already has for the request; the candidate's answers are
 remembered like the enforced ones (``remembered.Route``). Without either option the middleware holds no
@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
 from .logsafe import safe_repr
-from .remembered import Answer, PreflightKey, Routing, route_for
+from .remembered import Answer, Route, Routing, preflight_key, route_for
 from .rules import request_path
 
 report_logger = logging.getLogger("cors_wsgi.report")
@@ -103,39 +103,47 @@ class Observer(NamedTuple):
     limiter: ReportLimiter
 
     def observe(
-        self, environ: Mapping[str, Any], key: str | PreflightKey, enforced: Answer | None, rule: str
+        self, environ: Mapping[str, Any], preflight: bool, answer: Answer | None, route: Route | None
     ) -> None:
-        """Report and deliver one CORS request: ``key`` is its origin (actual) or its preflight key;
-        ``enforced`` the answer the middleware sends (None: no rule covers the path), from ``rule``."""
-        outcome = _NO_RULE_OUTCOME if enforced is None else Outcome(enforced.allowed, enforced.reason, rule)
-        preflight = not isinstance(key, str)
-        difference = None
+        """Report and deliver one CORS request: ``answer`` is what the middleware sends, from ``route``
+        (both None when no enforced rule covers the path)."""
+        enforced = _NO_RULE_OUTCOME if answer is None or route is None else _outcome(answer, route)
+        candidate = None
         if self.candidate is not None:
-            candidate = _outcome(self.candidate, environ, key)
-            if candidate.allowed != outcome.allowed:
-                report(environ, preflight, outcome, candidate, self.limiter)
-                difference = candidate
-        if self.on_decision is None or (enforced is None and difference is None):
-            return  # no callback; or neither policy answers this path: not a request CORS decides here
+            candidate = _candidate_outcome(self.candidate, environ, preflight)
+            if candidate.allowed != enforced.allowed:
+                report(environ, preflight, enforced, candidate, self.limiter)
+        if self.on_decision is None:
+            return
+        if answer is None and (candidate is None or candidate.reason == NO_RULE):
+            return  # neither policy covers this path: not a request CORS decides here
         event = DecisionEvent(
             "preflight" if preflight else "actual",
             environ["HTTP_ORIGIN"],
             environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"] if preflight else environ.get("REQUEST_METHOD", ""),
             request_path(environ),
-            outcome.allowed,
-            outcome.reason,
-            outcome.rule,
-            difference,
+            enforced.allowed,
+            enforced.reason,
+            enforced.rule,
+            candidate if candidate is not None and candidate.allowed != enforced.allowed else None,
         )
         deliver(self.on_decision, event)
 
 
-def _outcome(routing: Routing, environ: Mapping[str, Any], key: str | PreflightKey) -> Outcome:
+def _outcome(answer: Answer, route: Route) -> Outcome:
+    decision = answer[1]
+    return Outcome(decision.allowed, decision.refusals[0].code if decision.refusals else None, route.rule)
+
+
+def _candidate_outcome(routing: Routing, environ: Mapping[str, Any], preflight: bool) -> Outcome:
     route = route_for(routing, environ)
     if route is None:
         return _NO_RULE_OUTCOME
-    answer = route.actual(key, environ) if isinstance(key, str) else route.preflight(key, environ)
-    return Outcome(answer.allowed, answer.reason, route.rule)
+    if preflight:
+        answer = route.preflight(preflight_key(environ), environ)
+    else:
+        answer = route.actual(environ["HTTP_ORIGIN"], environ)
+    return _outcome(answer, route)
 
 
 def report(

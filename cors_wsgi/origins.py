@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
 from .errors import ConfigError
+from .frozen import Frozen
 from .grammar import (
     DEFAULT_PORTS,
     MAX_ORIGIN_LENGTH,
@@ -177,7 +178,7 @@ def public_suffix_list() -> Any:
     return PublicSuffixList()
 
 
-class OriginMatcher:
+class OriginMatcher(Frozen):
     """Decides whether a request's Origin is allowed, from exact origins, wildcards, a regex and a function.
 
     Exact origins are a set lookup whatever their number; wildcards are one set lookup per label of the
@@ -211,15 +212,12 @@ class OriginMatcher:
                     any_port.add((pattern.scheme, pattern.base))
             else:
                 exact.add(origin)
-        set_ = object.__setattr__  # __setattr__ refuses: this is the only place values are set
+        set_ = object.__setattr__  # Frozen: this is the only place values are set
         set_(self, "exact", frozenset(exact))
         set_(self, "wildcards", frozenset(wildcards))
         set_(self, "any_port", frozenset(any_port))
         set_(self, "regex", regex)
         set_(self, "func", func)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"an OriginMatcher cannot be changed (tried to set {name!r})")
 
     def allows(self, origin: str, environ: Mapping[str, Any] | None = None) -> bool:
         if origin in self.exact:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Collector, ConfigError, did_you_mean
+from .frozen import Frozen
 from .grammar import NORMALIZED_METHODS, is_insecure_origin, is_token
 from .origins import OriginFunc, OriginMatcher, normalize_config_origin, parse_wildcard
 from .regexes import admits_arbitrary_origins, backtracking_construct
@@ -367,11 +368,11 @@ PRIVATE_NETWORK_VARY = ("Access-Control-Request-Private-Network",)
 _PREFLIGHT_VARY_LOWER = frozenset(name.lower() for name in PREFLIGHT_VARY)
 
 
-class CompiledPolicy:
+class CompiledPolicy(Frozen):
     """The request-independent parts of a policy, computed once: sets and ready header values.
 
-    A value like the policy it comes from: no attribute can be assigned after construction, and every
-    attribute is itself immutable (frozensets, tuples, strings).
+    A value like the policy it comes from: no attribute can be assigned or deleted after construction, and
+    every attribute is itself immutable (frozensets, tuples, strings, the frozen policy and matcher).
     """
 
     __slots__ = (
@@ -411,7 +412,7 @@ class CompiledPolicy:
     preflight_grant: tuple[tuple[str, str], ...]
 
     def __init__(self, policy: CORSPolicy, regex: re.Pattern[str] | None) -> None:
-        set_ = object.__setattr__  # __setattr__ refuses: this is the only place values are set
+        set_ = object.__setattr__  # Frozen: this is the only place values are set
         set_(self, "policy", policy)
         any_origin = policy.allow_origins == ("*",)
         set_(self, "any_origin", any_origin)
@@ -476,9 +477,3 @@ class CompiledPolicy:
         if policy.max_age is not None:
             preflight.append(("Access-Control-Max-Age", str(policy.max_age)))
         set_(self, "preflight_grant", tuple(preflight))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"a compiled policy cannot be changed (tried to set {name!r})")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"a compiled policy cannot be changed (tried to delete {name!r})")

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 from .errors import Collector, ConfigError
+from .frozen import Frozen
 from .policy import CORSPolicy
 
 T = TypeVar("T")
@@ -59,7 +60,7 @@ DOT_SEGMENT: Final = _DotSegment()
 DOT_SEGMENT_RULE = "(dot segment)"
 
 
-class PathGlob:
+class PathGlob(Frozen):
     """A ``*`` glob matched without regular expressions, so no path can make it backtrack. Immutable."""
 
     __slots__ = ("_parts", "exact", "pattern", "prefix", "prefix_end")
@@ -93,9 +94,6 @@ class PathGlob:
         # A pattern without '*' matches one path only.
         set_(self, "exact", parts[0] if len(parts) == 1 else None)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"a PathGlob cannot be changed (tried to set {name!r})")
-
     def matches(self, path: str) -> bool:
         parts = self._parts
         if len(parts) == 1:
@@ -117,7 +115,7 @@ class PathGlob:
         return f"PathGlob({self.pattern!r})"
 
 
-class Rules(Generic[T]):
+class Rules(Frozen, Generic[T]):
     """An ordered list of (path glob, target); the first match wins. Built from a ``RuleList``, the
     targets are compiled policies, and a path with a dot segment gets ``DOT_SEGMENT``; ``map`` gives the
     same globs other targets (the middleware's routes, one of them for the dot segment). Immutable."""
@@ -149,9 +147,6 @@ class Rules(Generic[T]):
         errors.raise_if_any()
         object.__setattr__(self, "rules", tuple(compiled))
         object.__setattr__(self, "dot_segment", DOT_SEGMENT)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Rules cannot be changed (tried to set {name!r}); build new ones")
 
     def map(self, function: Callable[[str, T | _DotSegment], U]) -> Rules[U]:
         """The same globs, in the same order, each target replaced by ``function(pattern, target)``; the

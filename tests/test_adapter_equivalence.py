@@ -208,13 +208,13 @@ def expected_event(config: Any, candidate: Any, environ: dict[str, Any], debug: 
         return None
     enforced, rule = _decision(config, environ, debug)
     outcome = Outcome(False, NO_RULE, "-") if enforced is None else _outcome(enforced, rule)
-    difference = None
+    theirs = None
     if candidate is not None:
         decided, candidate_rule = _decision(candidate, environ, debug=False)
         theirs = Outcome(False, NO_RULE, "-") if decided is None else _outcome(decided, candidate_rule)
-        difference = theirs if theirs.allowed != outcome.allowed else None
-    if enforced is None and difference is None:
-        return None
+    if enforced is None and (theirs is None or theirs.reason == NO_RULE):
+        return None  # neither policy covers the path
+    difference = theirs if theirs is not None and theirs.allowed != outcome.allowed else None
     preflight = environ["REQUEST_METHOD"] == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
     return DecisionEvent(
         "preflight" if preflight else "actual",
