@@ -18,6 +18,8 @@ MODULES = [
     "cors_wsgi.headers",
     "cors_wsgi.debug",
     "cors_wsgi.memo",
+    "cors_wsgi.regexes",
+    "cors_wsgi.origin_probes",
 ]
 
 
