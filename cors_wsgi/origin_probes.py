@@ -165,7 +165,8 @@ def _regex_admits(pattern: str) -> tuple[Admitted, ...]:
         danger = backtracking(pattern)
     except (re.error, RecursionError, OverflowError, DeprecationWarning):
         return ()
-    if danger is not None and (danger.exponential or danger.unbounded > 3):
+    # Polynomial at worst (n ** overlapping steps on an n-character probe): probed, with short origins only.
+    if danger is not None and (danger.exponential or danger.overlapping > 3):
         return ()
     short = danger is not None  # polynomial: short probes only, and not hundreds of them
     probe = _Prober(pattern, regex, _SHORT if short else MAX_ORIGIN_LENGTH)

@@ -16,7 +16,8 @@ same one ``re.compile`` uses) and refused when it has a construct that can backt
 
 - a repeat inside a repeat (``(a+)+``, ``(\\w*\\.)*``);
 - a repeat over alternatives that can start with the same character (``(a|ab)+``, ``(.|\\w)+``);
-- three or more unbounded repeats that can all match one same character (``.*.*.*``: polynomial);
+- three or more unbounded repeats that can all match one same character (``.*.*.*``: polynomial), or
+  three or more variable ones (``[a-z]?[a-z]?[a-z]?``: a run of them fails in exponential time);
 - a back-reference (not a regular language at all).
 
 The refusal quotes the repeats at fault as the user wrote them (the parser keeps no positions, so
@@ -99,7 +100,7 @@ class Backtracking(NamedTuple):
 
     kind: str  # "nested", "alternatives", "polynomial" or "back-reference"
     description: str
-    unbounded: int  # how many unbounded repeats the pattern has
+    overlapping: int  # the most variable repeats (``?``, ``*``, ``{1,3}``) that can match one same character
 
     @property
     def exponential(self) -> bool:
@@ -120,10 +121,16 @@ def backtracking(pattern: str) -> Backtracking | None:
         return None  # re.compile reports it
     items = list(parsed)
     texts = repeat_texts(pattern, items, bool(parsed.state.flags & re.VERBOSE))
-    broad = _unbounded_repeats(items)
+    broad = _variable_repeats(items)
+    firsts = [chars for _, chars in broad]
+    sharing = max(
+        (sum(1 for chars in firsts if chars is None or char in chars) for char in _known(firsts)),
+        default=0,
+    )
+    sharing = max(sharing, sum(1 for chars in firsts if chars is None))
     found = _scan(items, pattern, texts)
     if found:
-        return Backtracking(found[0], found[1], len(broad))
+        return Backtracking(found[0], found[1], sharing)
     for i, (_, first) in enumerate(broad):
         for j in range(i + 1, len(broad)):
             for k in range(j + 1, len(broad)):
@@ -134,10 +141,13 @@ def backtracking(pattern: str) -> Backtracking | None:
                         if all(named)
                         else f"in {pattern!r} (e.g. '.*.*.*')"
                     )
+                    what = (
+                        "unbounded" if all(broad[n][0][1][1] == _UNBOUNDED for n in (i, j, k)) else "variable"
+                    )
                     return Backtracking(
                         "polynomial",
-                        f"three or more unbounded repeats that can match the same character: {shown}",
-                        len(broad),
+                        f"three or more {what} repeats that can match the same character: {shown}",
+                        sharing,
                     )
     return None
 
@@ -356,7 +366,7 @@ def _first(items: list[tuple[Any, Any]]) -> Chars:
     """The characters the sequence can start with; ``None`` when that is not a small known set."""
     for op, arg in items:
         if op == _c.LITERAL:
-            return frozenset(chr(arg))
+            return _chars(chr(arg))
         if op == _c.IN:
             return _class_chars(arg)
         if op == _c.SUBPATTERN:
@@ -373,27 +383,46 @@ def _first(items: list[tuple[Any, Any]]) -> Chars:
     return None
 
 
+# Every non-ASCII character counts as this one: \w and \d both match some, so they may overlap there.
+_NON_ASCII = "\x80"
+_CATEGORY_CHARS = {
+    _c.CATEGORY_DIGIT: "0123456789",
+    _c.CATEGORY_WORD: "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_",
+    _c.CATEGORY_SPACE: " \t\n\r\v\f\x1c\x1d\x1e\x1f\x85",
+}
+
+
+def _chars(text: str) -> frozenset[str]:
+    return frozenset(char if char.isascii() else _NON_ASCII for char in text)
+
+
 def _class_chars(arg: Any) -> Chars:
     chars: set[str] = set()
     for op, value in arg:
         if op == _c.LITERAL:
-            chars.add(chr(value))
+            chars |= _chars(chr(value))
         elif op == _c.RANGE and value[1] - value[0] < 256:
-            chars.update(chr(c) for c in range(value[0], value[1] + 1))
+            chars |= _chars("".join(chr(c) for c in range(value[0], value[1] + 1)))
+        elif op == _c.CATEGORY and value in _CATEGORY_CHARS:
+            chars |= _chars(_CATEGORY_CHARS[value]) | {_NON_ASCII}
         else:
-            return None  # negation, categories (\w, \d) or big ranges: treat as anything
+            return None  # negation, negated categories or big ranges: treat as anything
     return frozenset(chars)
 
 
-def _unbounded_repeats(items: list[tuple[Any, Any]]) -> list[tuple[tuple[Any, Any], Chars]]:
+def _variable_repeats(items: list[tuple[Any, Any]]) -> list[tuple[tuple[Any, Any], Chars]]:
     out = []
     for item in items:
         op, arg = item
-        if op in REPEATS and arg[1] == _UNBOUNDED:
+        if op in REPEATS and arg[0] != arg[1]:
             out.append((item, _first(list(arg[2]))))
         elif op == _c.SUBPATTERN:
-            out += _unbounded_repeats(list(arg[-1]))
+            out += _variable_repeats(list(arg[-1]))
     return out
+
+
+def _known(sets: list[Chars]) -> set[str]:
+    return {char for chars in sets if chars is not None for char in chars}
 
 
 def _overlap(a: Chars, b: Chars) -> bool:
