@@ -119,7 +119,7 @@ def policy_admits(origins: Iterable[str], regexes: Iterable[str]) -> list[Admitt
     """What a policy's wildcard patterns and regexes admit beyond their own domains (validated values)."""
     out: list[Admitted] = []
     for origin in origins:
-        if origin.startswith(("http://*.", "https://*.")) or "://*." in origin:
+        if "://*." in origin:
             out += wildcard_admits(origin)
     for pattern in regexes:
         out += regex_admits(pattern)
