@@ -12,8 +12,13 @@ unless ``import_functions`` is set. Warnings are legal configurations that a sec
 - ``http-origin-with-credentials``: a plain ``http://`` origin (not localhost) with credentials;
 - ``wildcard-origin-everywhere``: ``*`` on a catch-all path, or on paths a later credentialed rule was
   written for (``*`` on a part of them, placed before it, is the intended order and stays silent);
-- ``regex-unescaped-dot``: a ``.`` in ``allow_origin_regex`` that matches any character;
-- ``regex-http-with-credentials``: a regex that admits ``http://`` origins, with credentials;
+- ``regex-admits-other-sites``: an ``allow_origin_regex`` that admits an origin outside the domains it names
+  (``https://.*example\\.com`` admits ``https://evilexample.com``), found by ``cors_wsgi.origin_probes``;
+- ``regex-unescaped-dot``: the same, through a ``.`` that matches any character (``https://appxexample.com``);
+- ``regex-http-with-credentials``: a regex that admits ``http://`` origins (not loopback), with credentials
+  (an error unless ``tolerate_insecure_origins``);
+- ``wildcard-covers-public-suffix``: ``https://*.amazonaws.com`` covers ``attacker.s3.amazonaws.com``, a
+  public suffix lying beneath it (an error with credentials);
 - ``wildcard-registrable-domain``: ``https://*.example.com`` covers every subdomain, at any depth;
 - ``null-origin``: ``"null"`` admits sandboxed iframes and ``data:`` pages of any site;
 - ``max-age-over-browser-cap``: ``max_age`` above Chromium's 7200 s (or Firefox's 86400 s) cap;
@@ -41,7 +46,8 @@ from typing import Any, Literal
 
 from .config import ORIGINS_ENV, _origins_override, build_rule, read_toml, rule_location, rule_tables
 from .errors import ConfigError
-from .grammar import MAX_AGE_CAPS, is_loopback_host, pattern_host
+from .grammar import MAX_AGE_CAPS, is_insecure_origin, is_loopback_host, pattern_host
+from .origin_probes import policy_admits
 from .origins import PORT_WILDCARD, public_suffix_list
 from .policy import CORSPolicy
 from .rules import PathGlob
@@ -218,29 +224,6 @@ def _without_mistakes(table: Mapping[str, Any], exc: ConfigError) -> dict[str, A
     return usable
 
 
-def _regex_syntax(pattern: str) -> Iterator[str]:
-    """Each character of a regex: itself where it is syntax, "" where it is escaped or in a [...] class."""
-    escaped, in_class = False, False
-    for char in pattern:
-        if escaped:
-            escaped = False
-            yield ""
-        elif char == "\\":
-            escaped = True
-            yield ""
-        elif in_class:
-            in_class = char != "]"
-            yield ""
-        else:
-            in_class = char == "["
-            yield "" if in_class else char
-
-
-def _unescaped_dots(pattern: str) -> int:
-    """How many '.' in the regex match any character (not escaped, not inside a [...] class)."""
-    return sum(1 for char in _regex_syntax(pattern) if char == ".")
-
-
 def _registrable_domain(host: str) -> str | None:
     result = public_suffix_list().privatesuffix(host)
     return result if isinstance(result, str) else None
@@ -264,7 +247,7 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
             )
     if policy.allow_credentials:
         for origin in origins:
-            if origin.startswith("http://") and not is_loopback_host(pattern_host(origin)):
+            if is_insecure_origin(origin):
                 out.append(
                     (
                         "http-origin-with-credentials",
@@ -273,25 +256,8 @@ def _policy_warnings(policy: CORSPolicy) -> list[tuple[str, str]]:
                         f"use https://",
                     )
                 )
-        for regex in patterns:
-            if "http://" in regex or "https?" in regex or "http[s]?" in regex:
-                out.append(
-                    (
-                        "regex-http-with-credentials",
-                        f"allow_origin_regex: {regex!r} admits plain http:// origins with allow_credentials; "
-                        f"require https://",
-                    )
-                )
     out += [("regex-never-matches", message) for regex in patterns for message in _regex_never_matches(regex)]
-    for regex in patterns:
-        if _unescaped_dots(regex):
-            out.append(
-                (
-                    "regex-unescaped-dot",
-                    f"allow_origin_regex: {regex!r} has an unescaped '.', which matches any "
-                    f"character (https://appxexample.com passes for app.example.com); write '\\.'",
-                )
-            )
+    out += _admitted_warnings(policy, origins, patterns)
     for pattern in wildcards:
         host = pattern_host(pattern).lower()
         if host and _registrable_domain(host) == host:
@@ -462,6 +428,41 @@ def _path_never_matches(path: str) -> list[str]:
                 f"the paths it was written for; write {pattern.sub('*', path)!r}"
             ]
     return []
+
+
+def _admitted_warnings(
+    policy: CORSPolicy, origins: Sequence[str], patterns: Sequence[str]
+) -> list[tuple[str, str]]:
+    """What the wildcard patterns and regexes admit beyond their own domains, from the analyser
+    ``CORSPolicy`` refuses them with when credentials are on (so here: without credentials, and plain
+    http:// tolerated with them)."""
+    out: list[tuple[str, str]] = []
+    for found in policy_admits(origins, patterns):
+        if found.insecure:
+            if policy.allow_credentials:
+                out.append(
+                    (
+                        "regex-http-with-credentials",
+                        f"allow_origin_regex: {found.pattern!r} admits plain http:// origins such as "
+                        f"{found.origin!r} with allow_credentials: anyone on the network path can inject "
+                        f"script into that page and read credentialed responses; {found.fix}",
+                    )
+                )
+        elif found.field == "allow_origins":
+            out.append(("wildcard-covers-public-suffix", f"allow_origins: {found}"))
+        elif found.kind == "any":
+            out.append(
+                (
+                    "regex-admits-other-sites",
+                    f"allow_origin_regex: {found.pattern!r} admits every origin (e.g. {found.origin!r}): "
+                    f"that is '*' spelt as a regex; write allow_origins = ['*'] if that is meant, or list "
+                    f"the origins",
+                )
+            )
+        else:
+            code = "regex-unescaped-dot" if found.kind == "dot" else "regex-admits-other-sites"
+            out.append((code, f"allow_origin_regex: {found}"))
+    return out
 
 
 def _catch_all(pattern: str) -> bool:

@@ -26,8 +26,9 @@ from typing import Any
 from .errors import Collector, ConfigError, did_you_mean
 from .frozen import Frozen
 from .grammar import NORMALIZED_METHODS, is_insecure_origin, is_token
+from .origin_probes import CREDENTIALS, Stakes, policy_admits, refusal, regex_admits
 from .origins import OriginFunc, OriginMatcher, normalize_config_origin, parse_wildcard
-from .regexes import admits_arbitrary_origins, backtracking_construct
+from .regexes import backtracking_construct, combine, compile_pattern
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class CORSPolicy:
     (``"http://localhost:*"``: that scheme and host on any port; ``"https://*.example.com:*"``), the literal
     ``"null"``, or ``"*"`` alone. No default: a policy that allows nothing is refused, not opened up.
     ``allow_origin_regex``: a regular expression, or a list of them, each matched against the whole origin;
-    shapes that can backtrack, and with credentials any that admits arbitrary origins, are refused.
+    shapes that can backtrack are refused, and with credentials any that admits someone else's origin
+    (``https://.*example\\.com`` admits ``https://evilexample.com``; see ``cors_wsgi.origin_probes``).
     ``allow_origin_func``: ``f(origin, environ) -> bool`` for the origins no list names (only well-formed
     origins reach it; an exception it raises refuses the origin).
     ``allow_origin_func_vary``: the request headers that function reads besides Origin (Host, a tenant
@@ -156,17 +158,7 @@ def unknown_field(name: str, what: str, choices: Sequence[str] = POLICY_FIELDS) 
 
 def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[ConfigError]:
     """Mistakes in how sound fields are put together."""
-    out = []
-    if policy.allow_credentials and regex is not None and admits_arbitrary_origins(regex):
-        out.append(
-            ConfigError(
-                "allow_origin_regex",
-                f"{policy.allow_origin_regex!r} matches origins no policy lists (any host under .invalid): "
-                "with allow_credentials=True that is '*' with credentials, letting every site read responses "
-                "with the user's cookies; list the origins, or use a pattern such as 'https://*.example.com'",
-                value=policy.allow_origin_regex,
-            )
-        )
+    out = origin_refusals(policy) if policy.allow_credentials else []
     if policy.allow_credentials and not policy.tolerate_insecure_origins:
         for origin in policy.allow_origins:
             if is_insecure_origin(origin):
@@ -247,6 +239,20 @@ def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[Con
             )
         )
     return out
+
+
+def origin_refusals(policy: CORSPolicy, stakes: Stakes = CREDENTIALS) -> list[ConfigError]:
+    """The wildcard patterns and regexes of ``policy`` that admit someone else's origin (or, unless
+    tolerated, a plain-http one), as errors. ``allow_credentials=True`` refuses them; a setting that trusts
+    the allowed origins in another way (a guard against cross-origin writes) refuses the same, passing its
+    own ``stakes`` for the message."""
+    regexes = policy.allow_origin_regex
+    patterns = [regexes] if isinstance(regexes, str) else list(regexes or ())
+    return [
+        refusal(found, stakes)
+        for found in policy_admits(policy.allow_origins, patterns)
+        if not (found.insecure and policy.tolerate_insecure_origins)
+    ]
 
 
 def _as_list(field_name: str, value: object) -> list[Any]:
@@ -335,7 +341,7 @@ def _compile_regex(value: object) -> re.Pattern[str] | None:
             errors.add(ConfigError("allow_origin_regex", f"{pattern!r} is not a string", value=pattern))
             continue
         try:
-            re.compile(pattern)
+            compile_pattern(pattern)
         except (re.error, RecursionError, OverflowError) as exc:
             errors.add(
                 ConfigError(
@@ -347,19 +353,22 @@ def _compile_regex(value: object) -> re.Pattern[str] | None:
             continue
         construct = backtracking_construct(pattern)
         if construct is not None:
+            # What it admits comes first: rewritten without the backtracking, it would still let them in.
+            leak = next((found for found in regex_admits(pattern) if not found.insecure), None)
+            admits = f"admits {leak.origin!r} ({leak.reason}): {leak.fix}; it also " if leak else ""
             errors.add(
                 ConfigError(
                     "allow_origin_regex",
-                    f"{pattern!r} has {construct}, which can make one crafted Origin cost seconds and freeze "
-                    "the worker; write it without nested or overlapping repeats, or use a wildcard pattern "
-                    "in allow_origins such as 'https://*.example.com'",
+                    f"{pattern!r} {admits}has {construct}, which can make one crafted Origin cost seconds "
+                    "and freeze the worker; write it without nested or overlapping repeats, or use a "
+                    "wildcard pattern in allow_origins such as 'https://*.example.com'",
                     value=pattern,
                 )
             )
     errors.raise_if_any()
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+    return combine(patterns)
 
 
 # A preflight answer depends on these request headers, so a cache must key on them.

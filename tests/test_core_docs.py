@@ -30,7 +30,9 @@ def test_the_core_modules_have_examples() -> None:
         "memo",
         "origins",
         "policy",
+        "origin_probes",
         "refusals",
+        "regexes",
         "rules",
     }
     assert {name.rsplit(".", 1)[-1] for name in MODULES} >= core

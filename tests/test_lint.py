@@ -49,10 +49,15 @@ WARNINGS = [
         "plain http://",
     ),
     (
+        # Without tolerate_insecure_origins this is an error (test_what_construction_refuses_...).
         "regex admitting http with credentials",
-        {"allow_origin_regex": r"https?://app\.example\.com", "allow_credentials": True},
+        {
+            "allow_origin_regex": r"https?://app\.example\.com",
+            "allow_credentials": True,
+            "tolerate_insecure_origins": True,
+        },
         "regex-http-with-credentials",
-        "admits plain http://",
+        "admits plain http:// origins such as 'http://app.example.com'",
     ),
     (
         "unescaped dot",
