@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from raw_wsgi import call_raw
 
 from cors_wsgi import CORSMiddleware, CORSPolicy, Decision, DecisionEvent, Refusal
@@ -389,3 +391,28 @@ def test_outside_debug_mode_the_first_refused_header_ends_the_decision() -> None
     for debug in (False, True):
         refused = decide(star, "OPTIONS", LOCAL, "GET", "x-a,authorization,x-b", debug=debug)
         assert refused.refusals[0].detail == ("authorization",)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    names=st.lists(
+        st.sampled_from(
+            ["content-type", "x-token", "authorization", "x-a", " X-Token", "", "x y", "Content-Type"]
+        ),
+        max_size=8,
+    ),
+    star=st.booleans(),
+)
+def test_stopping_at_the_first_refused_header_never_changes_the_verdict(names: list[str], star: bool) -> None:
+    policy = CORSPolicy(allow_origins=[LOCAL], allow_headers=["*"] if star else ["content-type", "x-token"])
+    value = ",".join(names)
+    quick = decide(policy, "OPTIONS", LOCAL, "GET", value)
+    every = decide(policy, "OPTIONS", LOCAL, "GET", value, debug=True)
+    assert quick.allowed == every.allowed
+    # Stopping early, a malformed name after a refused one goes unseen: the refusal names the refused one.
+    header_codes = {"headers-not-allowed", "headers-invalid"}
+    assert len(quick.refusals) == len(every.refusals)
+    for fast, full in zip(quick.refusals, every.refusals, strict=True):
+        assert fast.code == full.code or {fast.code, full.code} <= header_codes
+        if fast.code == full.code == "headers-not-allowed":
+            assert fast.detail == full.detail[:1]
