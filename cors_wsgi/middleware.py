@@ -207,22 +207,28 @@ class CORSMiddleware:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         now = self._now  # read once: this request is answered by this snapshot to its end
-        route = route_for(now.routing, environ)  # None: no rule covers the path
+        routing = now.routing
+        # None: no rule covers the path. (One policy for every path has no path to look at.)
+        route = routing if routing.rules is None else route_for(routing, environ)
         origin: str | None = environ.get("HTTP_ORIGIN")
         if origin is None:  # not a CORS request
             if route is None:
                 return self._app(environ, start_response)
             tail = route.no_origin_tail
         else:
-            preflight = is_preflight(
-                environ.get("REQUEST_METHOD"), origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+            method = environ.get("REQUEST_METHOD")
+            # Most requests are not OPTIONS: only those pay for the call.
+            preflight = method == "OPTIONS" and is_preflight(
+                method, origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
             )
             answer: Answer | None = None
             if route is not None:
+                # A remembered answer is one dict lookup; Route.preflight and Route.actual decide the others.
                 if preflight:
-                    answer = route.preflight(preflight_key(environ), environ)
+                    key = preflight_key(environ)
+                    answer = route.preflights.get(key) or route.preflight(key, environ)
                 else:
-                    answer = route.actual(origin, environ)
+                    answer = route.actuals.get(origin) or route.actual(origin, environ)
             if now.observer is not None:
                 now.observer.observe(environ, preflight, answer, route)
             if answer is None:  # no rule covers the path: the application answers, even an OPTIONS
