@@ -97,7 +97,7 @@ def explained(decision: Decision, allowed_origins: Iterable[str] = ()) -> Decisi
 
 
 def log_decision(environ: Mapping[str, Any], decision: Decision, allowed_origins: Iterable[str] = ()) -> None:
-    """Debug mode's one DEBUG record per request on ``cors_wsgi``."""
+    """Debug mode's one DEBUG record per CORS request (one with an Origin) on ``cors_wsgi``."""
     origin = environ.get("HTTP_ORIGIN")
     why = "; ".join(reasons(decision, allowed_origins))
     if decision.kind == "preflight":
@@ -111,12 +111,7 @@ def log_decision(environ: Mapping[str, Any], decision: Decision, allowed_origins
             why,
         )
         return
-    if origin is None:
-        verdict = "no Origin: not a CORS request"
-    elif decision.allowed:
-        verdict = "allowed"
-    else:
-        verdict = f"refused: {why}; no Access-Control-* headers sent"
+    verdict = "allowed" if decision.allowed else f"refused: {why}; no Access-Control-* headers sent"
     logger.debug(
         "%s %s origin=%s -> %s",
         safe_repr(environ.get("REQUEST_METHOD", "")),
