@@ -16,13 +16,18 @@ A preflight's answer is whole: status, every header (``added_headers``) and body
 the request. An actual request's answer is the Access-Control-* headers and the Vary tokens that go onto
 whatever the application responds (``response_headers(app_headers)``). Refusals are codes
 (``cors_wsgi.refusals``); their English is ``cors_wsgi.explain``'s. The WSGI adapter (``middleware.py``)
-sends exactly this, and remembers answers that depend on request header values alone (``remembered.py``).
+sends exactly ``added_headers``, and remembers decisions that depend on request header values alone
+(``remembered.py``).
+
+The actual-request answers that are the same for every request of a policy (any origin allowed; no Origin;
+an origin refused) are built once, when the policy is compiled (``constant_actuals``), so a stream of new
+refused origins costs the origin test and nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from . import refusals as codes
 from .grammar import (
@@ -32,39 +37,61 @@ from .grammar import (
     is_preflight,
     is_token,
 )
-from .headers import merge_headers
-from .policy import PREFLIGHT_VARY, CompiledPolicy, CORSPolicy
+from .headers import PREFLIGHT_VARY, merge_headers
 from .refusals import Refusal
+
+if TYPE_CHECKING:  # policy.py builds its constant answers with this module: no import at run time
+    from .policy import CompiledPolicy, CORSPolicy
 
 REFUSED_BODY = b"CORS preflight refused\n"
 _REFUSED_CONTENT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
 
 
 class Decision(NamedTuple):
-    """The whole answer to one request. Immutable; refusals are codes, never text."""
+    """The whole answer to one request. Immutable; refusals are codes, never text. Made by this module
+    (``decide``), never by hand: ``added_headers`` is derived from the other fields when it is made."""
 
     kind: Literal["preflight", "actual"]
     allowed: bool
     status: int | None  # preflight: 204 or 403; actual: None (the app decides)
     headers: tuple[tuple[str, str], ...]  # the Access-Control-* headers to send
     vary: tuple[str, ...]  # tokens to merge into Vary
-    body: bytes = b""  # preflight: what the middleware sends (403: a short text)
-    refusals: tuple[Refusal, ...] = ()  # why it was refused, as codes
-
-    @property
-    def added_headers(self) -> tuple[tuple[str, str], ...]:
-        """What the middleware sends: a preflight's every header; an actual response's Access-Control-*
-        headers, then Vary (merged with the application's)."""
-        added = (*self.headers, ("Vary", ", ".join(self.vary))) if self.vary else self.headers
-        if self.body:
-            return (*added, _REFUSED_CONTENT_TYPE, ("Content-Length", str(len(self.body))))
-        return added
+    body: bytes  # preflight: what the middleware sends (403: a short text)
+    refusals: tuple[Refusal, ...]  # why it was refused, as codes
+    # What the middleware sends: a preflight's every header; an actual response's Access-Control-*
+    # headers, then Vary (merged with the application's).
+    added_headers: tuple[tuple[str, str], ...]
 
     def response_headers(self, app_headers: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
         """Every header of the response: a preflight's own; else the app's with Access-Control-* replaced."""
         if self.kind == "preflight":
             return list(self.added_headers)
         return merge_headers(app_headers, self.added_headers)
+
+
+def make_decision(
+    kind: Literal["preflight", "actual"],
+    allowed: bool,
+    status: int | None,
+    headers: tuple[tuple[str, str], ...],
+    vary: tuple[str, ...],
+    body: bytes = b"",
+    refusals: tuple[Refusal, ...] = (),
+) -> Decision:
+    """The one place a Decision is made: ``added_headers`` from the other fields."""
+    added = (*headers, ("Vary", ", ".join(vary))) if vary else headers
+    if body:
+        added = (*added, _REFUSED_CONTENT_TYPE, ("Content-Length", str(len(body))))
+    # tuple.__new__ rather than Decision(...): the named tuple's own __new__ is a Python function, and this
+    # runs on every request a memo has not seen (half the cost of making a Decision).
+    return _new_tuple(Decision, (kind, allowed, status, headers, vary, body, refusals, added))
+
+
+_new_tuple = tuple.__new__
+# An origin refusal names no value: the value at fault is the request's Origin, which every reader of the
+# decision has (the caller of ``decide``, the log line, the DecisionEvent). So one refused answer serves
+# every refused origin of a policy.
+ORIGIN_REFUSED = Refusal(codes.ORIGIN)
 
 
 def parse_request_headers(value: str) -> tuple[str, ...] | None:
@@ -162,7 +189,7 @@ def preflight(
     elif compiled.matcher.allows(origin, environ):
         allow_origin = origin
     else:
-        refused.append(Refusal(codes.ORIGIN, origin))
+        refused.append(ORIGIN_REFUSED)
     if compiled.any_method:
         if len(request_method) > MAX_METHOD_LENGTH or not is_token(request_method):
             refused.append(Refusal(codes.METHOD_SYNTAX, request_method))
@@ -194,7 +221,7 @@ def preflight(
         headers.append(("Access-Control-Allow-Headers", ", ".join(names)))
     if private_network:
         headers.append(("Access-Control-Allow-Private-Network", "true"))
-    return Decision("preflight", True, 204, tuple(headers), compiled.preflight_vary)
+    return make_decision("preflight", True, 204, tuple(headers), compiled.preflight_vary)
 
 
 # Refusals the browser's console names exactly when the preflight grants the origin but not them.
@@ -225,27 +252,45 @@ def _partial_grant(
     granted = [name for name in names if name not in not_allowed]
     if granted:
         headers.append(("Access-Control-Allow-Headers", ", ".join(granted)))
-    return Decision("preflight", False, 204, tuple(headers), compiled.preflight_vary, b"", refusals)
+    return make_decision("preflight", False, 204, tuple(headers), compiled.preflight_vary, b"", refusals)
 
 
-def refuse_preflight(vary: tuple[str, ...], refusals: tuple[Refusal, ...]) -> Decision:
+def refuse_preflight(
+    vary: tuple[str, ...], refusals: tuple[Refusal, ...], body: bytes = REFUSED_BODY
+) -> Decision:
     """403 with no Access-Control-* header and a short text body (debug mode's says why: ``explain``)."""
-    return Decision("preflight", False, 403, (), vary, REFUSED_BODY, refusals)
+    return make_decision("preflight", False, 403, (), vary, body, refusals)
 
 
 def actual(
     compiled: CompiledPolicy, origin: str | None, environ: Mapping[str, Any] | None = None
 ) -> Decision:
     """The Access-Control-* headers an actual (non-preflight) response gets; none when refused."""
+    constants = compiled.actuals
     if compiled.any_origin:
-        return Decision("actual", True, None, compiled.any_origin_grant, ())
+        return constants.any_origin
     if origin is None:
-        return Decision("actual", False, None, (), compiled.actual_vary)
+        return constants.no_origin
     if compiled.matcher.allows(origin, environ):
         headers = (("Access-Control-Allow-Origin", origin), *compiled.actual_grant)
-        return Decision("actual", True, None, headers, compiled.actual_vary)
-    return Decision(
-        "actual", False, None, (), compiled.actual_vary, refusals=(Refusal(codes.ORIGIN, origin),)
+        return make_decision("actual", True, None, headers, compiled.actual_vary)
+    return constants.refused
+
+
+class ConstantActuals(NamedTuple):
+    """A policy's actual-request answers that do not depend on the request (``CompiledPolicy.actuals``)."""
+
+    any_origin: Decision  # allow_origins=["*"]: the same grant for every request
+    no_origin: Decision  # not a CORS request: no grant, but the answer varies on Origin
+    refused: Decision  # an origin the policy does not allow: no grant
+
+
+def constant_actuals(any_origin_grant: tuple[tuple[str, str], ...], vary: tuple[str, ...]) -> ConstantActuals:
+    """Built once per compiled policy, from its grant for any origin and its Vary tokens."""
+    return ConstantActuals(
+        any_origin=make_decision("actual", True, None, any_origin_grant, ()),
+        no_origin=make_decision("actual", False, None, (), vary),
+        refused=make_decision("actual", False, None, (), vary, refusals=(ORIGIN_REFUSED,)),
     )
 
 
@@ -291,7 +336,8 @@ def decide_compiled(
     """``decide`` for a compiled policy, or for ``None``: a path that no rule may grant (``refuse_path``)."""
     if compiled is None:
         return refuse_path(method, origin, request_method)
-    if is_preflight(method, origin, request_method):
+    # Most requests are not OPTIONS: only those pay for the call.
+    if method == "OPTIONS" and is_preflight(method, origin, request_method):
         return preflight(
             compiled,
             origin,  # type: ignore[arg-type]
@@ -314,4 +360,4 @@ def refuse_path(method: str, origin: str | None, request_method: str | None) -> 
     if is_preflight(method, origin, request_method):
         return refuse_preflight(PREFLIGHT_VARY, (Refusal(codes.DOT_SEGMENT, None),))
     refusals = () if origin is None else (Refusal(codes.DOT_SEGMENT, None),)
-    return Decision("actual", False, None, (), DOT_SEGMENT_VARY, refusals=refusals)
+    return make_decision("actual", False, None, (), DOT_SEGMENT_VARY, refusals=refusals)

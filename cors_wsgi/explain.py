@@ -3,7 +3,7 @@ r"""The English of a decision: why a request was refused, for debug mode's logs 
     >>> from cors_wsgi.refusals import ORIGIN, METHOD, Refusal
     >>> describe(Refusal(METHOD, "DELETE", ("GET", "PUT")))
     "method 'DELETE' is not allowed (allowed: GET, PUT; methods are case-sensitive)"
-    >>> print(describe(Refusal(ORIGIN, "https://localhost:3000"), ["http://localhost:3000"]))
+    >>> print(describe(Refusal(ORIGIN), ["http://localhost:3000"], origin="https://localhost:3000"))
     origin 'https://localhost:3000' is not allowed; closest allowed origin is 'http://localhost:3000' (the
     scheme differs)
     >>> origin_hint("http://localhost:3000/", ["https://app.example.com", "http://localhost:3000"])
@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .decision import Decision
+from .decision import Decision, refuse_preflight
 from .grammar import (
     DEFAULT_PORTS,
     MAX_REQUEST_HEADER_NAMES,
@@ -48,13 +48,14 @@ from .rules import request_path
 logger = logging.getLogger("cors_wsgi")
 
 
-def describe(refusal: Refusal, allowed_origins: Iterable[str] = ()) -> str:
-    """One line of English for a log or a debug 403 body; a refused origin gets the closest of
-    ``allowed_origins`` when one is close. Request values go through ``safe_repr``."""
+def describe(refusal: Refusal, allowed_origins: Iterable[str] = (), origin: str | None = None) -> str:
+    """One line of English for a log or a debug 403 body; a refused ``origin`` (the request's: an origin
+    refusal carries no value) gets the closest of ``allowed_origins`` when one is close. Request values go
+    through ``safe_repr``."""
     code, value = refusal.code, refusal.value
     if code == ORIGIN:
-        text = f"origin {safe_repr(value)} is not allowed"
-        hint = origin_hint(value or "", allowed_origins)
+        text = f"origin {safe_repr(origin)} is not allowed"
+        hint = origin_hint(origin or "", allowed_origins)
         return f"{text}; {hint}" if hint else text
     if code == METHOD:
         return (
@@ -77,29 +78,34 @@ def describe(refusal: Refusal, allowed_origins: Iterable[str] = ()) -> str:
     return code  # pragma: no cover - every code is rendered above
 
 
-def reasons(decision: Decision, allowed_origins: Iterable[str] = ()) -> list[str]:
-    """Every refusal of ``decision`` in English."""
-    return [describe(r, allowed_origins) for r in decision.refusals]
+def reasons(decision: Decision, allowed_origins: Iterable[str] = (), origin: str | None = None) -> list[str]:
+    """Every refusal of ``decision`` (for a request from ``origin``) in English."""
+    return [describe(r, allowed_origins, origin) for r in decision.refusals]
 
 
-def refused_body(refusals: Iterable[Refusal], allowed_origins: Iterable[str] = ()) -> bytes:
+def refused_body(
+    refusals: Iterable[Refusal], allowed_origins: Iterable[str] = (), origin: str | None = None
+) -> bytes:
     """The debug-mode 403 body: every reason, a line each."""
     return (
-        "CORS preflight refused:\n" + "".join(f"- {describe(r, allowed_origins)}\n" for r in refusals)
+        "CORS preflight refused:\n" + "".join(f"- {describe(r, allowed_origins, origin)}\n" for r in refusals)
     ).encode()
 
 
-def explained(decision: Decision, allowed_origins: Iterable[str] = ()) -> Decision:
-    """``decision`` as debug mode sends it: a refused preflight's 403 body says why."""
+def explained(decision: Decision, allowed_origins: Iterable[str] = (), origin: str | None = None) -> Decision:
+    """``decision`` (for a request from ``origin``) as debug mode sends it: a refused preflight's 403 body
+    says why."""
     if decision.status != 403:
         return decision
-    return decision._replace(body=refused_body(decision.refusals, allowed_origins))
+    return refuse_preflight(
+        decision.vary, decision.refusals, refused_body(decision.refusals, allowed_origins, origin)
+    )
 
 
 def log_decision(environ: Mapping[str, Any], decision: Decision, allowed_origins: Iterable[str] = ()) -> None:
     """Debug mode's one DEBUG record per CORS request (one with an Origin) on ``cors_wsgi``."""
     origin = environ.get("HTTP_ORIGIN")
-    why = "; ".join(reasons(decision, allowed_origins))
+    why = "; ".join(reasons(decision, allowed_origins, origin))
     if decision.kind == "preflight":
         logger.debug(
             "preflight %s origin=%s method=%s headers=%s -> %s%s",

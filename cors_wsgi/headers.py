@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+# A preflight answer depends on these request headers, so a cache must key on them.
+PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+PRIVATE_NETWORK_VARY = ("Access-Control-Request-Private-Network",)
+
 # First letters of the names the middleware owns (Access-Control-*) or merges (Vary). A string, not a set:
 # ``name[0] in "AaVv"`` is the cheapest test CPython has for the one-character case.
 OWNED_INITIALS = "AaVv"

@@ -16,9 +16,9 @@ On every other request on a covered path the application's response passes throu
 Access-Control-* headers replaced by the policy's and the policy's Vary tokens merged in.
 
 This module is only the WSGI adapter. ``__call__`` reads the snapshot once, finds the request's route,
-asks it for the answer (``remembered.Route``: remembered, or decided by ``decision``; in debug mode with
-``explain``'s reasons in a refused preflight's body), hands the answer to the observer when there is one,
-and writes exactly that answer. Only ``start_response`` is wrapped: the
+asks it for the decision (``remembered.Route``: remembered, or decided by ``decision``; in debug mode with
+``explain``'s reasons in a refused preflight's body), hands the decision to the observer when there is one,
+and writes exactly its ``added_headers``. Only ``start_response`` is wrapped: the
 application's iterable is returned as it is, so streaming and ``close()`` keep working. With
 ``catch_exceptions=True`` an exception that escapes the application on a covered path becomes a 500
 carrying this request's CORS headers (``unhandled.py``).
@@ -31,15 +31,17 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .config import load_middleware_config
+from .decision import Decision
 from .errors import ConfigError
+from .frozen import Frozen
 from .grammar import is_preflight
 from .headers import OWNED_INITIALS, PLAIN_NAMES, merge_headers
 from .observe import Observer, OnDecision, ReportLimiter
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
-from .remembered import Answer, Routing, build_routing, preflight_key, route_for
+from .remembered import Routing, build_routing, preflight_key, route_for
 from .rules import RuleList, Rules
 from .unhandled import guarded
 
@@ -73,8 +75,9 @@ class _Keep:
 KEEP: Any = _Keep()
 
 
-class Snapshot(NamedTuple):
-    """Everything a request reads, in one immutable value.
+class Snapshot(Frozen):
+    """Everything a request reads, in one immutable value (slots, not a named tuple: a request reads two
+    of them, and a slot is the attribute CPython reads fastest).
 
     ``CORSMiddleware._now`` holds the one in force. A request reads that attribute once and finishes with
     what it read; ``reconfigure``, ``reload_config`` and the ``debug``/``on_decision`` setters build a
@@ -86,11 +89,28 @@ class Snapshot(NamedTuple):
     free-threaded CPython too, where a single attribute store and single dict operations stay atomic.
     """
 
+    __slots__ = ("candidate", "config", "debug", "observer", "routing")
+
     config: Config
     routing: Routing
     candidate: Config | None
     observer: Observer | None
     debug: bool
+
+    def __init__(
+        self,
+        config: Config,
+        routing: Routing,
+        candidate: Config | None,
+        observer: Observer | None,
+        debug: bool,
+    ) -> None:
+        set_ = object.__setattr__  # Frozen: this is the only place values are set
+        set_(self, "config", config)
+        set_(self, "routing", routing)
+        set_(self, "candidate", candidate)
+        set_(self, "observer", observer)
+        set_(self, "debug", debug)
 
 
 def _snapshot(
@@ -221,19 +241,19 @@ class CORSMiddleware:
             preflight = method == "OPTIONS" and is_preflight(
                 method, origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
             )
-            answer: Answer | None = None
+            decision: Decision | None = None
             if route is not None:
-                # A remembered answer is one dict lookup; Route.preflight and Route.actual decide the others.
+                # A remembered decision is one dict lookup; Route.decide_* decide the others.
                 if preflight:
                     key = preflight_key(environ)
-                    answer = route.preflights.get(key) or route.preflight(key, environ)
+                    decision = route.preflights.get(key) or route.decide_preflight(key, environ)
                 else:
-                    answer = route.actuals.get(origin) or route.actual(origin, environ)
+                    decision = route.actuals.get(origin) or route.decide_actual(origin, environ)
             if now.observer is not None:
-                now.observer.observe(environ, preflight, answer, route)
-            if answer is None:  # no rule covers the path: the application answers, even an OPTIONS
+                now.observer.observe(environ, preflight, decision, route)
+            if decision is None:  # no rule covers the path: the application answers, even an OPTIONS
                 return self._app(environ, start_response)
-            tail, decision = answer
+            tail = decision.added_headers
             if preflight:  # answered here: the application never sees a preflight on a covered path
                 start_response(STATUS_LINES[decision.status], list(tail))
                 return [decision.body] if decision.body else []

@@ -23,8 +23,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
+from .decision import Decision
 from .logsafe import safe_repr
-from .remembered import Answer, Route, Routing, preflight_key, route_for
+from .remembered import Route, Routing, preflight_key, route_for
 from .rules import request_path
 
 report_logger = logging.getLogger("cors_wsgi.report")
@@ -103,11 +104,11 @@ class Observer(NamedTuple):
     limiter: ReportLimiter
 
     def observe(
-        self, environ: Mapping[str, Any], preflight: bool, answer: Answer | None, route: Route | None
+        self, environ: Mapping[str, Any], preflight: bool, decision: Decision | None, route: Route | None
     ) -> None:
-        """Report and deliver one CORS request: ``answer`` is what the middleware sends, from ``route``
+        """Report and deliver one CORS request: ``decision`` is what the middleware sends, from ``route``
         (both None when no enforced rule covers the path)."""
-        enforced = _NO_RULE_OUTCOME if answer is None or route is None else _outcome(answer, route)
+        enforced = _NO_RULE_OUTCOME if decision is None or route is None else _outcome(decision, route)
         candidate = None
         if self.candidate is not None:
             candidate = _candidate_outcome(self.candidate, environ, preflight)
@@ -115,7 +116,7 @@ class Observer(NamedTuple):
                 report(environ, preflight, enforced, candidate, self.limiter)
         if self.on_decision is None:
             return
-        if answer is None and (candidate is None or candidate.reason == NO_RULE):
+        if decision is None and (candidate is None or candidate.reason == NO_RULE):
             return  # neither policy covers this path: not a request CORS decides here
         event = DecisionEvent(
             "preflight" if preflight else "actual",
@@ -130,8 +131,7 @@ class Observer(NamedTuple):
         deliver(self.on_decision, event)
 
 
-def _outcome(answer: Answer, route: Route) -> Outcome:
-    decision = answer[1]
+def _outcome(decision: Decision, route: Route) -> Outcome:
     return Outcome(decision.allowed, decision.refusals[0].code if decision.refusals else None, route.rule)
 
 
@@ -140,10 +140,10 @@ def _candidate_outcome(routing: Routing, environ: Mapping[str, Any], preflight: 
     if route is None:
         return _NO_RULE_OUTCOME
     if preflight:
-        answer = route.preflight(preflight_key(environ), environ)
+        decision = route.preflight(preflight_key(environ), environ)
     else:
-        answer = route.actual(environ["HTTP_ORIGIN"], environ)
-    return _outcome(answer, route)
+        decision = route.actual(environ["HTTP_ORIGIN"], environ)
+    return _outcome(decision, route)
 
 
 def report(

@@ -186,9 +186,10 @@ class OriginMatcher(Frozen):
     ``CORSPolicy`` has validated.
     """
 
-    __slots__ = ("any_port", "exact", "func", "regex", "wildcards")
+    __slots__ = ("any_port", "exact", "exact_only", "func", "regex", "wildcards")
 
     exact: frozenset[str]
+    exact_only: bool  # only exact origins: refusing one is a single set lookup
     wildcards: frozenset[tuple[str, str, str]]
     any_port: frozenset[tuple[str, str]]
     regex: re.Pattern[str] | None
@@ -218,11 +219,12 @@ class OriginMatcher(Frozen):
         set_(self, "any_port", frozenset(any_port))
         set_(self, "regex", regex)
         set_(self, "func", func)
+        set_(self, "exact_only", not (wildcards or any_port or regex or func))
 
     def allows(self, origin: str, environ: Mapping[str, Any] | None = None) -> bool:
         if origin in self.exact:
             return True
-        if len(origin) > MAX_ORIGIN_LENGTH:
+        if self.exact_only or len(origin) > MAX_ORIGIN_LENGTH:
             return False
         if self.wildcards and self._in_wildcard(origin):
             return True

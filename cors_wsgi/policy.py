@@ -23,9 +23,11 @@ from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
+from .decision import ConstantActuals, constant_actuals
 from .errors import Collector, ConfigError, did_you_mean
 from .frozen import Frozen
 from .grammar import NORMALIZED_METHODS, is_insecure_origin, is_token
+from .headers import PREFLIGHT_VARY, PRIVATE_NETWORK_VARY
 from .origin_probes import CREDENTIALS, Stakes, policy_admits, refusal, regex_admits
 from .origins import OriginFunc, OriginMatcher, normalize_config_origin, parse_wildcard
 from .regexes import backtracking_construct, combine, compile_pattern
@@ -371,9 +373,6 @@ def _compile_regex(value: object) -> re.Pattern[str] | None:
     return combine(patterns)
 
 
-# A preflight answer depends on these request headers, so a cache must key on them.
-PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
-PRIVATE_NETWORK_VARY = ("Access-Control-Request-Private-Network",)
 _PREFLIGHT_VARY_LOWER = frozenset(name.lower() for name in PREFLIGHT_VARY)
 
 
@@ -387,6 +386,7 @@ class CompiledPolicy(Frozen):
     __slots__ = (
         "actual_grant",
         "actual_vary",
+        "actuals",
         "any_header",
         "any_method",
         "any_origin",
@@ -415,6 +415,7 @@ class CompiledPolicy(Frozen):
     preflight_vary: tuple[str, ...]
     actual_grant: tuple[tuple[str, str], ...]
     any_origin_grant: tuple[tuple[str, str], ...]
+    actuals: ConstantActuals
     origin_only_grant: tuple[tuple[str, str], ...]
     star_methods: bool
     star_headers: bool
@@ -460,6 +461,7 @@ class CompiledPolicy(Frozen):
             grant.append(("Access-Control-Expose-Headers", ", ".join(policy.expose_headers)))
         set_(self, "actual_grant", tuple(grant))
         set_(self, "any_origin_grant", (("Access-Control-Allow-Origin", "*"), *grant))
+        set_(self, "actuals", constant_actuals(self.any_origin_grant, self.actual_vary))
 
         # What an allowed preflight gets after Access-Control-Allow-Origin (Expose-Headers is for actual
         # responses only); Allow-Methods/-Headers that echo the request are added per request.

@@ -1,16 +1,17 @@
-"""The answers the middleware remembers: per compiled policy, what was decided for given request values.
+"""The decisions the middleware remembers: per compiled policy, what was decided for given request values.
 
     routing = build_routing(policy.compiled, debug=False)   # or per-path rules
     route = route_for(routing, environ)                     # None: no rule covers the path
     route.no_origin_tail                                    # appended to a response without Origin
-    headers, decision = route.actual(origin, environ)       # headers: what the app's response gets
-    headers, decision = route.preflight(preflight_key(environ), environ)  # a preflight's every header
+    decision = route.actual(origin, environ)                # .added_headers: what the app's response gets
+    decision = route.preflight(preflight_key(environ), environ)  # .added_headers: a preflight's every header
 
-An ``Answer`` is a ``decision.Decision`` and the headers it adds, and nothing else: the pure core decides
+What is kept is the ``decision.Decision`` itself, and nothing else: the pure core decides
 (``decide_compiled``), this module only keeps what it decided, each memo bounded (``memo.Memo``). Debug
 mode and policies with an ``allow_origin_func`` remember nothing (``Route.memoises``): their answers depend
-on more than the request values in the key, and debug mode logs every request. In debug mode what is sent
-is ``explain.explained(decision)``: a refused preflight's body says why.
+on more than the request values in the key, and debug mode logs every request. An actual request refused
+by a policy of exact origins only is decided afresh each time (``Route.remembers_refusals``). In debug
+mode what is sent is ``explain.explained(decision)``: a refused preflight's body says why.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Union
 
-from .decision import Decision, decide_compiled
+from .decision import Decision, actual, decide_compiled, preflight, refuse_path
 from .explain import explained, log_decision
 from .frozen import Frozen
 from .memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
@@ -26,10 +27,6 @@ from .policy import CompiledPolicy
 from .rules import DOT_SEGMENT, Rules, _DotSegment, request_path
 
 Headers = tuple[tuple[str, str], ...]
-# What a route remembers for one request: the headers the middleware adds (a preflight's every header, or
-# what an actual response gets appended) and the Decision they come from (for reports and events). A plain
-# pair: it is built on every request a memo has not seen, and a tuple costs a tenth of a named one.
-Answer = tuple[Headers, Decision]
 # Every request value a preflight's answer depends on (an ``allow_origin_func`` aside), in the order of
 # ``decide_compiled``'s parameters after the method: Origin, Access-Control-Request-Method, -Headers,
 # -Private-Network.
@@ -50,14 +47,25 @@ class Route(Frozen):
     """One compiled policy (``None``: a path that no rule may grant) as the adapter serves it, with the
     answers it remembers. Nothing can be assigned or deleted; only its memos fill."""
 
-    __slots__ = ("actuals", "compiled", "debug", "memoises", "no_origin_tail", "preflights", "rule", "rules")
+    __slots__ = (
+        "actuals",
+        "compiled",
+        "debug",
+        "memoises",
+        "no_origin_tail",
+        "preflights",
+        "remembers_refusals",
+        "rule",
+        "rules",
+    )
 
     compiled: CompiledPolicy | None
     rule: str  # the path pattern this route answers for ("*" for a single policy)
     debug: bool
     memoises: bool
-    actuals: Memo[str, Answer]
-    preflights: Memo[PreflightKey, Answer]
+    remembers_refusals: bool
+    actuals: Memo[str, Decision]
+    preflights: Memo[PreflightKey, Decision]
     no_origin_tail: Headers
     # Always None: per-path rules are a ``rules.Rules`` of Routes, whose ``rules`` are (glob, Route) pairs;
     # ``route_for`` tells the two apart by this slot, cheaper than a class test.
@@ -71,40 +79,53 @@ class Route(Frozen):
         set_(self, "debug", debug)
         memoises = not debug and compiled is not None and compiled.policy.allow_origin_func is None
         set_(self, "memoises", memoises)
+        # Refusing an origin of a policy that lists only exact origins is one set lookup, cheaper than
+        # remembering it; and a stream of unknown origins then never empties the memo of the allowed ones.
+        set_(self, "remembers_refusals", memoises and not compiled.matcher.exact_only)  # type: ignore[union-attr]
         set_(self, "actuals", Memo(ACTUAL_MEMO_SIZE if memoises else 0))
         set_(self, "preflights", Memo(PREFLIGHT_MEMO_SIZE if memoises else 0))
         set_(self, "no_origin_tail", decide_compiled(compiled, "GET", None).added_headers)
 
-    def actual(self, origin: str, environ: Mapping[str, Any]) -> Answer:
-        """The answer to an actual request from ``origin``: remembered, or decided now (and remembered
-        when it may be)."""
-        answer = self.actuals.get(origin)
-        if answer is None:
-            decision = decide_compiled(
-                self.compiled, environ.get("REQUEST_METHOD", ""), origin, environ=environ
-            )
-            answer = self._answer(decision, environ)
-            if self.memoises:
-                self.actuals.remember(origin, answer)
-        return answer
+    def actual(self, origin: str, environ: Mapping[str, Any]) -> Decision:
+        """The decision for an actual request from ``origin``: remembered, or decided now."""
+        return self.actuals.get(origin) or self.decide_actual(origin, environ)
 
-    def preflight(self, key: PreflightKey, environ: Mapping[str, Any]) -> Answer:
-        """The answer to a preflight with these header values: remembered, or decided now (and remembered
-        when it may be)."""
-        answer = self.preflights.get(key)
-        if answer is None:
-            decision = decide_compiled(self.compiled, "OPTIONS", *key, environ, debug=self.debug)
-            answer = self._answer(decision, environ)
-            if self.memoises:
-                self.preflights.remember(key, answer)
-        return answer
+    def preflight(self, key: PreflightKey, environ: Mapping[str, Any]) -> Decision:
+        """The decision for a preflight with these header values: remembered, or decided now."""
+        return self.preflights.get(key) or self.decide_preflight(key, environ)
 
-    def _answer(self, decision: Decision, environ: Mapping[str, Any]) -> Answer:
+    def decide_actual(self, origin: str, environ: Mapping[str, Any]) -> Decision:
+        """Decide an actual request from ``origin`` now, and remember it when it may be. For a caller that
+        has already looked in ``actuals``."""
+        if self.compiled is None:
+            decision = refuse_path(environ.get("REQUEST_METHOD", ""), origin, None)
+        else:
+            decision = actual(self.compiled, origin, environ)
         if self.debug:
-            origins = () if self.compiled is None else self.compiled.policy.allow_origins
-            decision = explained(decision, origins)
-            log_decision(environ, decision, origins)
-        return decision.added_headers, decision
+            decision = self._explained(decision, environ)
+        elif self.memoises and (decision.allowed or self.remembers_refusals):
+            self.actuals.remember(origin, decision)
+        return decision
+
+    def decide_preflight(self, key: PreflightKey, environ: Mapping[str, Any]) -> Decision:
+        """Decide a preflight with these header values now, and remember it when it may be. For a caller
+        that has already looked in ``preflights``."""
+        if self.compiled is None:
+            decision = refuse_path("OPTIONS", key[0], key[1])
+        else:
+            decision = preflight(self.compiled, *key, environ, debug=self.debug)
+        if self.debug:
+            decision = self._explained(decision, environ)
+        elif self.memoises:
+            self.preflights.remember(key, decision)
+        return decision
+
+    def _explained(self, decision: Decision, environ: Mapping[str, Any]) -> Decision:
+        """Debug mode: ``decision`` as it is sent, explained; and logged."""
+        origins = () if self.compiled is None else self.compiled.policy.allow_origins
+        decision = explained(decision, origins, environ.get("HTTP_ORIGIN"))
+        log_decision(environ, decision, origins)
+        return decision
 
 
 # What a middleware routes by: one Route for every path, or per-path rules of Routes.

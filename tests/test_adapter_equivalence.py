@@ -175,7 +175,8 @@ def _decision(config: Any, environ: dict[str, Any], debug: bool) -> tuple[Decisi
         debug=debug,
     )
     if debug:
-        decision = explained(decision, () if compiled is None else compiled.policy.allow_origins)
+        origins = () if compiled is None else compiled.policy.allow_origins
+        decision = explained(decision, origins, environ.get("HTTP_ORIGIN"))
     return decision, rule
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from raw_wsgi import call_raw
 
 from cors_wsgi import CORSMiddleware, CORSPolicy, Decision, DecisionEvent, Refusal
-from cors_wsgi.decision import MAX_REQUEST_HEADERS_LENGTH, decide, parse_request_headers
+from cors_wsgi.decision import MAX_REQUEST_HEADERS_LENGTH, decide, make_decision, parse_request_headers
 from cors_wsgi.explain import reasons
 from cors_wsgi.origins import parse_serialized_origin
 
@@ -53,7 +53,7 @@ def _through_the_middleware(
         allowed, refusals = event.allowed, () if event.reason is None else (Refusal(event.reason),)
     else:  # no Origin: not a CORS request, no event
         allowed, refusals = bool(granted), ()
-    return Decision(
+    return make_decision(
         "preflight" if preflight else "actual",
         allowed,
         int(status[:3]) if preflight else None,
@@ -223,7 +223,8 @@ def test_preflight(
             decision.refusals[0].code == decide(policy, "OPTIONS", origin, acrm, acrh, acrpn).refusals[0].code
         )
         if decider is decide:
-            assert any(reason in r for r in reasons(decision)), reasons(decision)
+            # An origin refusal carries no value: the English is told the request's Origin.
+            assert any(reason in r for r in reasons(decision, (), origin)), reasons(decision, (), origin)
     else:
         assert decision.status == 204
         assert decision.allowed
@@ -235,13 +236,13 @@ def test_preflight(
 def test_every_reason_is_reported_at_once() -> None:
     decision = decide(SEED, "OPTIONS", "https://localhost:3000", "PUT", "x-a", "true", debug=True)
     assert len(decision.refusals) == 4
-    explained = reasons(decision, SEED.allow_origins)
+    explained = reasons(decision, SEED.allow_origins, "https://localhost:3000")
     assert "closest allowed origin is 'http://localhost:3000' (the scheme differs)" in explained[0]
 
 
 def test_without_the_policys_origins_the_english_gives_no_hint() -> None:
     decision = decide(SEED, "OPTIONS", "https://localhost:3000", "GET")
-    assert "closest" not in reasons(decision)[0]
+    assert "closest" not in reasons(decision, (), "https://localhost:3000")[0]
 
 
 REGEX = CORSPolicy(allow_origin_regex=r"https://[a-z]+\.example\.org")
@@ -416,3 +417,15 @@ def test_stopping_at_the_first_refused_header_never_changes_the_verdict(names: l
         assert fast.code == full.code or {fast.code, full.code} <= header_codes
         if fast.code == full.code == "headers-not-allowed":
             assert fast.detail == full.detail[:1]
+
+
+def test_every_refused_origin_of_a_policy_gets_one_and_the_same_answer() -> None:
+    # An origin refusal names no value (the request's Origin is the value at fault), so the answer is built
+    # once per policy; the English is given the Origin.
+    first, second = decide(SEED, "GET", "https://a.evil.test"), decide(SEED, "GET", "https://b.evil.test")
+    assert first is second
+    assert first.refusals == (Refusal("origin-not-allowed", None, ()),)
+    assert first.added_headers == (("Vary", "Origin"),)
+    assert reasons(first, (), "https://a.evil.test") == ["origin 'https://a.evil.test' is not allowed"]
+    preflight = decide(SEED, "OPTIONS", "https://a.evil.test", "GET")
+    assert preflight.refusals == (Refusal("origin-not-allowed", None, ()),)

@@ -131,13 +131,18 @@ def decisions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """Every decision the middleware asks the core for, as (method, origin, ...) : a request answered from
     a memo asks for none."""
     asked: list[tuple[Any, ...]] = []
-    real = remembered.decide_compiled
 
-    def counting(compiled: Any, *values: Any, **options: Any) -> Any:
-        asked.append(values[:5])
-        return real(compiled, *values, **options)
+    def counted(real: Callable[..., Any], method: str, values_kept: int) -> Callable[..., Any]:
+        def counting(compiled: Any, *values: Any, **options: Any) -> Any:
+            asked.append((method, *values[:values_kept]))  # the header values, never the environ
+            return real(compiled, *values, **options)
 
-    monkeypatch.setattr(remembered, "decide_compiled", counting)
+        return counting
+
+    # The core functions a route asks: for an actual request (origin, environ), for a preflight (origin,
+    # ACRM, ACRH, ACRPN, environ).
+    monkeypatch.setattr(remembered, "actual", counted(remembered.actual, "GET", 1))
+    monkeypatch.setattr(remembered, "preflight", counted(remembered.preflight, "OPTIONS", 4))
     return asked
 
 
@@ -297,3 +302,28 @@ def test_a_response_is_merged_whenever_the_app_sends_a_name_the_middleware_owns(
     assert [value for name, value in headers if name.lower() == "access-control-allow-origin"] == [ALLOWED]
     assert ("Access-Control-Expose-Headers", "X-Request-Id") in headers
     assert sum(name.lower() == "access-control-expose-headers" for name, _ in headers) == 1
+
+
+def test_a_stream_of_refused_origins_never_empties_the_memo_of_an_exact_only_policy(
+    decisions: list[tuple[Any, ...]],
+) -> None:
+    # Refusing an origin of a policy that lists only exact origins is one set lookup: it is decided each
+    # time, and so unknown origins cannot push the allowed ones out of the memo.
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), allow_origins=[ALLOWED])
+    call(mw, origin=ALLOWED)
+    decisions.clear()
+    for i in range(2 * ACTUAL_MEMO_SIZE):
+        _, headers, _ = call(mw, origin=f"https://u{i}.example.net")
+        assert headers == [("Content-Type", "text/plain"), ("Vary", "Origin")]
+    assert len(decisions) == 2 * ACTUAL_MEMO_SIZE  # each refusal decided, none remembered
+    _, headers, _ = call(mw, origin=ALLOWED)
+    assert ("Access-Control-Allow-Origin", ALLOWED) in headers
+    assert len(decisions) == 2 * ACTUAL_MEMO_SIZE  # the allowed origin still remembered
+
+
+def test_a_policy_with_patterns_remembers_its_refusals(decisions: list[tuple[Any, ...]]) -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
+    decisions.clear()
+    for _ in range(3):
+        call(mw, origin="https://evil.example.net")
+    assert decisions == [("GET", "https://evil.example.net")]
