@@ -41,7 +41,7 @@ from .grammar import is_preflight
 from .headers import OWNED_INITIALS, PLAIN_NAMES, merge_headers
 from .observe import Observer, OnDecision, ReportLimiter
 from .policy import POLICY_FIELDS, CompiledPolicy, CORSPolicy, unknown_field
-from .remembered import Routing, build_routing, preflight_key, route_for
+from .remembered import Reply, Routing, build_routing, preflight_key, route_for
 from .rules import RuleList, Rules
 from .unhandled import guarded
 
@@ -61,9 +61,6 @@ MIDDLEWARE_ARGUMENTS = (
     "on_decision",
     *POLICY_FIELDS,
 )
-
-
-STATUS_LINES: dict[int | None, str] = {204: "204 No Content", 403: "403 Forbidden"}
 
 
 class _Keep:
@@ -235,28 +232,31 @@ class CORSMiddleware:
             if route is None:
                 return self._app(environ, start_response)
             tail = route.no_origin_tail
-        else:
-            method = environ.get("REQUEST_METHOD")
-            # Most requests are not OPTIONS: only those pay for the call.
-            preflight = method == "OPTIONS" and is_preflight(
-                method, origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
-            )
-            decision: Decision | None = None
-            if route is not None:
-                # A remembered decision is one dict lookup; Route.decide_* decide the others.
-                if preflight:
-                    key = preflight_key(environ)
-                    decision = route.preflights.get(key) or route.decide_preflight(key, environ)
-                else:
-                    decision = route.actuals.get(origin) or route.decide_actual(origin, environ)
+        # Most requests are not OPTIONS: only those pay for the call.
+        elif (method := environ.get("REQUEST_METHOD")) == "OPTIONS" and is_preflight(
+            method, origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        ):
+            reply: Reply | None = None
+            if route is not None:  # remembered: one dict lookup; else decided (Route.decide_preflight)
+                key = preflight_key(environ)
+                reply = route.preflights.get(key) or route.decide_preflight(key, environ)
             if now.observer is not None:
-                now.observer.observe(environ, preflight, decision, route)
-            if decision is None:  # no rule covers the path: the application answers, even an OPTIONS
+                now.observer.observe(environ, True, None if reply is None else reply[3], route)
+            if reply is None:  # no rule covers the path: the application answers, even a preflight
+                return self._app(environ, start_response)
+            # Answered here: the application never sees a preflight on a covered path.
+            status, headers, body, _ = reply
+            start_response(status, list(headers))
+            return body
+        else:
+            decision: Decision | None = None
+            if route is not None:  # remembered: one dict lookup; else decided (Route.decide_actual)
+                decision = route.actuals.get(origin) or route.decide_actual(origin, environ)
+            if now.observer is not None:
+                now.observer.observe(environ, False, decision, route)
+            if decision is None:  # no rule covers the path: the application answers
                 return self._app(environ, start_response)
             tail = decision.added_headers
-            if preflight:  # answered here: the application never sees a preflight on a covered path
-                start_response(STATUS_LINES[decision.status], list(tail))
-                return [decision.body] if decision.body else []
 
         def cors_start_response(
             status: str, headers: Headers, exc_info: ExcInfo | None = None

@@ -140,7 +140,7 @@ def _candidate_outcome(routing: Routing, environ: Mapping[str, Any], preflight: 
     if route is None:
         return _NO_RULE_OUTCOME
     if preflight:
-        decision = route.preflight(preflight_key(environ), environ)
+        decision = route.reply(preflight_key(environ), environ)[3]
     else:
         decision = route.actual(environ["HTTP_ORIGIN"], environ)
     return _outcome(decision, route)

@@ -4,14 +4,15 @@
     route = route_for(routing, environ)                     # None: no rule covers the path
     route.no_origin_tail                                    # appended to a response without Origin
     decision = route.actual(origin, environ)                # .added_headers: what the app's response gets
-    decision = route.preflight(preflight_key(environ), environ)  # .added_headers: a preflight's every header
+    status, headers, body, decision = route.reply(preflight_key(environ), environ)  # a preflight's Reply
 
-What is kept is the ``decision.Decision`` itself, and nothing else: the pure core decides
-(``decide_compiled``), this module only keeps what it decided, each memo bounded (``memo.Memo``). Debug
-mode and policies with an ``allow_origin_func`` remember nothing (``Route.memoises``): their answers depend
-on more than the request values in the key, and debug mode logs every request. An actual request refused
-by a policy of exact origins only is decided afresh each time (``Route.remembers_refusals``). In debug
-mode what is sent is ``explain.explained(decision)``: a refused preflight's body says why.
+What is kept is the ``decision.Decision`` (for a preflight, with exactly what is written: a ``Reply``),
+and nothing else: the pure core decides (``decision.actual``, ``decision.preflight``, ``refuse_path``),
+this module only keeps what it decided, each memo bounded (``memo.Memo``). Debug mode and policies with an
+``allow_origin_func`` remember nothing (``Route.memoises``): their answers depend on more than the request
+values in the key, and debug mode logs every request. An actual request refused by a policy of exact
+origins only is decided afresh each time (``Route.remembers_refusals``). In debug mode what is sent is
+``explain.explained(decision)``: a refused preflight's body says why.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from .policy import CompiledPolicy
 from .rules import DOT_SEGMENT, Rules, _DotSegment, request_path
 
 Headers = tuple[tuple[str, str], ...]
+# What a route keeps for a preflight: exactly what is written (status line, headers, body chunks) and the
+# Decision it comes from (for reports and events). A plain tuple, unpacked by the adapter: answering a
+# remembered preflight then reads no field of the Decision.
+Reply = tuple[str, Headers, tuple[bytes, ...], Decision]
+STATUS_LINES = {204: "204 No Content", 403: "403 Forbidden"}
 # Every request value a preflight's answer depends on (an ``allow_origin_func`` aside), in the order of
 # ``decide_compiled``'s parameters after the method: Origin, Access-Control-Request-Method, -Headers,
 # -Private-Network.
@@ -65,7 +71,7 @@ class Route(Frozen):
     memoises: bool
     remembers_refusals: bool
     actuals: Memo[str, Decision]
-    preflights: Memo[PreflightKey, Decision]
+    preflights: Memo[PreflightKey, Reply]
     no_origin_tail: Headers
     # Always None: per-path rules are a ``rules.Rules`` of Routes, whose ``rules`` are (glob, Route) pairs;
     # ``route_for`` tells the two apart by this slot, cheaper than a class test.
@@ -90,8 +96,8 @@ class Route(Frozen):
         """The decision for an actual request from ``origin``: remembered, or decided now."""
         return self.actuals.get(origin) or self.decide_actual(origin, environ)
 
-    def preflight(self, key: PreflightKey, environ: Mapping[str, Any]) -> Decision:
-        """The decision for a preflight with these header values: remembered, or decided now."""
+    def reply(self, key: PreflightKey, environ: Mapping[str, Any]) -> Reply:
+        """The reply to a preflight with these header values: remembered, or decided now."""
         return self.preflights.get(key) or self.decide_preflight(key, environ)
 
     def decide_actual(self, origin: str, environ: Mapping[str, Any]) -> Decision:
@@ -107,18 +113,20 @@ class Route(Frozen):
             self.actuals.remember(origin, decision)
         return decision
 
-    def decide_preflight(self, key: PreflightKey, environ: Mapping[str, Any]) -> Decision:
-        """Decide a preflight with these header values now, and remember it when it may be. For a caller
-        that has already looked in ``preflights``."""
+    def decide_preflight(self, key: PreflightKey, environ: Mapping[str, Any]) -> Reply:
+        """Decide a preflight with these header values now, and remember the reply when it may be. For a
+        caller that has already looked in ``preflights``."""
         if self.compiled is None:
             decision = refuse_path("OPTIONS", key[0], key[1])
         else:
             decision = preflight(self.compiled, *key, environ, debug=self.debug)
         if self.debug:
             decision = self._explained(decision, environ)
-        elif self.memoises:
-            self.preflights.remember(key, decision)
-        return decision
+        body = (decision.body,) if decision.body else ()
+        reply = (STATUS_LINES[decision.status], decision.added_headers, body, decision)  # type: ignore[index]
+        if self.memoises:
+            self.preflights.remember(key, reply)
+        return reply
 
     def _explained(self, decision: Decision, environ: Mapping[str, Any]) -> Decision:
         """Debug mode: ``decision`` as it is sent, explained; and logged."""

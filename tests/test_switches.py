@@ -217,7 +217,7 @@ def test_every_route_is_whole() -> None:
     for route in (Route(BOTH.compiled, "/*", debug=False), Route(None, DOT_SEGMENT_RULE, debug=True)):
         for name in Route.__slots__:
             getattr(route, name)
-        decision = route.preflight((APP, "GET", None, None), {})
+        *_, decision = route.reply((APP, "GET", None, None), {})
         assert decision.status == (204 if route.compiled else 403)
 
 
