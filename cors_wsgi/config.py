@@ -65,6 +65,8 @@ ORIGINS_ENV = "CORS_ALLOW_ORIGINS"
 _RULE_KEYS = ("path", *POLICY_FIELDS)
 # Names other CORS libraries give a rule's path.
 _PATH_NAMES = {"pattern": "path", "resource": "path", "resources": "path"}
+# Other spellings of a key, suggested first in "did you mean" (another library's names, or a rule's path).
+_ALIASES = {**PEER_NAMES, **_PATH_NAMES}
 
 
 def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -409,10 +411,7 @@ def _error(where: str, field: str, message: str, hint: str = "", *, value: Any =
 
 
 def _hint(key: str, choices: list[str]) -> str:
-    peer = PEER_NAMES.get(key.lower().replace("-", "_")) or _PATH_NAMES.get(key.lower())
-    if peer in choices:
-        return f"; did you mean {peer!r}?"
-    return did_you_mean(key, choices)
+    return did_you_mean(key, choices, _ALIASES)
 
 
 def _suggestion(key: str, choices: list[str]) -> str | None:

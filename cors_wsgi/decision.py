@@ -77,9 +77,13 @@ def make_decision(
     vary: tuple[str, ...],
     body: bytes = b"",
     refusals: tuple[Refusal, ...] = (),
+    vary_header: tuple[tuple[str, str], ...] | None = None,
 ) -> Decision:
-    """The one place a Decision is made: ``added_headers`` from the other fields."""
-    added = (*headers, ("Vary", ", ".join(vary))) if vary else headers
+    """The one place a Decision is made: ``added_headers`` from the other fields. ``vary_header``: the
+    ``Vary`` header of ``vary``, when the caller has it ready (a compiled policy's)."""
+    if vary_header is None:
+        vary_header = (("Vary", ", ".join(vary)),) if vary else ()
+    added = headers + vary_header
     if body:
         added = (*added, _REFUSED_CONTENT_TYPE, ("Content-Length", str(len(body))))
     # tuple.__new__ rather than Decision(...): the named tuple's own __new__ is a Python function, and this
@@ -273,7 +277,9 @@ def actual(
         return constants.no_origin
     if compiled.matcher.allows(origin, environ):
         headers = (("Access-Control-Allow-Origin", origin), *compiled.actual_grant)
-        return make_decision("actual", True, None, headers, compiled.actual_vary)
+        return make_decision(
+            "actual", True, None, headers, compiled.actual_vary, vary_header=compiled.actual_vary_header
+        )
     return constants.refused
 
 

@@ -16,7 +16,7 @@ allow_origins: 'http://localhost:3000/' has a path (an Origin never has one); di
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 _UNSET: Any = object()
@@ -107,7 +107,15 @@ class _Catch:
         return False
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` did you mean 'x'?`` for the closest choice, or an empty string when nothing is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+def did_you_mean(word: str, choices: Iterable[str], aliases: Mapping[str, str] | None = None) -> str:
+    """`` did you mean 'x'?`` for the closest choice, or an empty string when nothing is close.
+
+    ``aliases`` maps other spellings (another library's name for a setting, lower case, '_' for '-') to
+    a choice: an alias among the choices is suggested before any near spelling.
+    """
+    choices = list(choices)
+    alias = (aliases or {}).get(word.lower().replace("-", "_"))
+    if alias in choices:
+        return f"; did you mean {alias!r}?"
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""

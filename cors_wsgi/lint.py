@@ -21,7 +21,7 @@ unless ``import_functions`` is set. Warnings are legal configurations that a sec
   public suffix lying beneath it (an error with credentials);
 - ``wildcard-registrable-domain``: ``https://*.example.com`` covers every subdomain, at any depth;
 - ``null-origin``: ``"null"`` admits sandboxed iframes and ``data:`` pages of any site;
-- ``max-age-over-browser-cap``: ``max_age`` above Chromium's 7200 s (or Firefox's 86400 s) cap;
+- ``max-age-over-browser-cap``: ``max_age`` above the cap of Chromium (or Firefox), ``grammar.MAX_AGE_CAPS``;
 - ``private-network-wildcard``: ``allow_private_network`` with ``*``, a wildcard pattern or a regex;
 - ``shadowed-rule``: a rule that an earlier rule's path pattern always wins over;
 - ``port-wildcard-public-host``: ``scheme://host:*`` (any port) on a host that is not loopback;

@@ -178,7 +178,8 @@ class CORSMiddleware:
         **options: Any,
     ) -> CORSMiddleware:
         """Wrap ``app`` with the rules, the ``[middleware]`` switches and the ``[report_only]`` candidate
-        of a TOML file; ``options`` (``debug``, ``catch_exceptions``, ...) override the file's."""
+        of a TOML file; ``options`` (``debug``, ``catch_exceptions``, ...) override the file's here.
+        ``reload_config`` later reads the file alone."""
         rules, switches = load_middleware_config(path, environ=environ)
         return cls(app, rules=rules, **{**switches, **options})
 
@@ -193,34 +194,52 @@ class CORSMiddleware:
         config = _config(policy_or_rules)
         candidate = report_only if report_only is KEEP or report_only is None else _config(report_only)
         with self._writing:
-            now = self._now
-            self._now = _snapshot(
-                config,
-                now.candidate if candidate is KEEP else candidate,
-                self.on_decision,
-                now.debug,
-                self._limiter,
-            )
+            self._swap(config, candidate)
 
     def reload_config(
         self, path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
     ) -> bool:
         """Read ``path`` again and swap in its rules and its ``[report_only]`` candidate (none when the
-        file has none); True when it took effect.
+        file has none: what the file says, whatever ``from_config`` was given); True when it took effect.
 
-        A file with mistakes changes nothing: the ConfigError is logged on ``cors_wsgi`` and the
-        configuration in force stays (for reloading on a signal: docs/rolling-out.md).
+        A file with mistakes, or one that cannot be read, changes nothing: the error is logged on
+        ``cors_wsgi`` and the configuration in force stays (for reloading on a signal:
+        docs/rolling-out.md). Reloads never overlap: the file is read under the writers' lock, so of two
+        reloads the one that reads last is the one in force. ``catch_exceptions`` is fixed at construction:
+        a file that changes it is reloaded, with a warning that the change needs a restart.
         """
-        try:
-            rules, switches = load_middleware_config(path, environ=environ)
-            self.reconfigure(rules, report_only=switches.get("report_only"))
-        except ConfigError as exc:
-            logger.error(
-                "CORS configuration %s not reloaded; the previous policy stays in force:\n%s", path, exc
+        with self._writing:
+            try:
+                rules, switches = load_middleware_config(path, environ=environ)
+                config = _config(rules)
+                report_only = switches.get("report_only")
+                candidate = None if report_only is None else _config(report_only)
+            except (ConfigError, OSError) as exc:
+                logger.error(
+                    "CORS configuration %s not reloaded; the previous policy stays in force:\n%s", path, exc
+                )
+                return False
+            self._swap(config, candidate)
+        if bool(switches.get("catch_exceptions", self._catch_exceptions)) != self._catch_exceptions:
+            logger.warning(
+                "CORS configuration %s sets catch_exceptions = %s; it is fixed when the middleware is built "
+                "and takes effect at the next restart",
+                path,
+                switches["catch_exceptions"],
             )
-            return False
         logger.info("CORS configuration reloaded from %s", path)
         return True
+
+    def _swap(self, config: Config, candidate: Config | None) -> None:
+        """Replace the snapshot (the caller holds ``_writing``); ``candidate`` KEEP keeps the one in force."""
+        now = self._now
+        self._now = _snapshot(
+            config,
+            now.candidate if candidate is KEEP else candidate,
+            self.on_decision,
+            now.debug,
+            self._limiter,
+        )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         now = self._now  # read once: this request is answered by this snapshot to its end

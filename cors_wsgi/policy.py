@@ -153,9 +153,9 @@ PEER_NAMES = {
 
 def unknown_field(name: str, what: str, choices: Sequence[str] = POLICY_FIELDS) -> ConfigError:
     """The error for a setting name that does not exist, with the closest real one."""
-    peer = PEER_NAMES.get(name.lower().replace("-", "_"))
-    hint = f"; did you mean {peer!r}?" if peer in choices else did_you_mean(name, choices)
-    return ConfigError(name, f"unknown {what} {name!r}", value=name, hint=hint)
+    return ConfigError(
+        name, f"unknown {what} {name!r}", value=name, hint=did_you_mean(name, choices, PEER_NAMES)
+    )
 
 
 def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[ConfigError]:
@@ -386,6 +386,7 @@ class CompiledPolicy(Frozen):
     __slots__ = (
         "actual_grant",
         "actual_vary",
+        "actual_vary_header",
         "actuals",
         "any_header",
         "any_method",
@@ -412,6 +413,7 @@ class CompiledPolicy(Frozen):
     header_names: frozenset[str]
     private_network: bool
     actual_vary: tuple[str, ...]
+    actual_vary_header: tuple[tuple[str, str], ...]  # () or the one Vary header of actual_vary
     preflight_vary: tuple[str, ...]
     actual_grant: tuple[tuple[str, str], ...]
     any_origin_grant: tuple[tuple[str, str], ...]
@@ -446,7 +448,9 @@ class CompiledPolicy(Frozen):
         func_vary = tuple(
             name for name in policy.allow_origin_func_vary if name.lower() not in _PREFLIGHT_VARY_LOWER
         )
-        set_(self, "actual_vary", () if any_origin else ("Origin", *func_vary))
+        actual_vary = () if any_origin else ("Origin", *func_vary)
+        set_(self, "actual_vary", actual_vary)
+        set_(self, "actual_vary_header", (("Vary", ", ".join(actual_vary)),) if actual_vary else ())
         set_(
             self,
             "preflight_vary",

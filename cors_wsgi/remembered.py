@@ -109,7 +109,7 @@ class Route(Frozen):
             decision = actual(self.compiled, origin, environ)
         if self.debug:
             decision = self._explained(decision, environ)
-        elif self.memoises and (decision.allowed or self.remembers_refusals):
+        elif self.memoises and (self.remembers_refusals or decision.allowed):
             self.actuals.remember(origin, decision)
         return decision
 

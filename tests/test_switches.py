@@ -85,6 +85,69 @@ def test_a_reload_that_removes_the_candidate_stops_reporting(
     assert len(reports(caplog)) == 1
 
 
+def test_a_reload_of_a_missing_file_keeps_the_policy_in_force(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A reload on a signal must not take the server down when the file was moved away.
+    config = write(tmp_path / "cors.toml", candidate=False)
+    app = CORSMiddleware.from_config(hello, config, environ={})
+    config.unlink()
+    with caplog.at_level(logging.ERROR, logger="cors_wsgi"):
+        assert app.reload_config(config, environ={}) is False
+    assert any("not reloaded" in r.getMessage() for r in caplog.records)
+    assert ("Access-Control-Allow-Origin", PARTNER) in get(app, PARTNER)[1]
+
+
+def test_a_reload_that_changes_catch_exceptions_says_it_needs_a_restart(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = write(tmp_path / "cors.toml", candidate=False)
+    app = CORSMiddleware.from_config(hello, config, environ={})
+    config.write_text(config.read_text() + "\n[middleware]\ncatch_exceptions = true\n")
+    with caplog.at_level(logging.WARNING, logger="cors_wsgi"):
+        assert app.reload_config(config, environ={})
+    assert app.catch_exceptions is False
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "catch_exceptions = True" in warning
+    assert "next restart" in warning
+
+
+def test_overlapping_reloads_end_with_the_file_read_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first reload reads the old file and is slow to finish; a second one reads the newer file. Reloads
+    # read under the writers' lock, so the older file can never be swapped in after the newer one.
+    import threading
+
+    from cors_wsgi import middleware
+
+    config = write(tmp_path / "cors.toml", candidate=False)
+    app = CORSMiddleware.from_config(hello, config, environ={})
+    third = "https://third.example"
+    read_old, release = threading.Event(), threading.Event()
+    real_load = middleware.load_middleware_config
+
+    def slow_first_load(*args: Any, **kwargs: Any) -> Any:
+        loaded = real_load(*args, **kwargs)
+        if not read_old.is_set():
+            read_old.set()
+            release.wait(5)
+        return loaded
+
+    monkeypatch.setattr(middleware, "load_middleware_config", slow_first_load)
+    first = threading.Thread(target=app.reload_config, args=(config,), kwargs={"environ": {}})
+    first.start()
+    assert read_old.wait(5)
+    write(config, False, third)  # the newer file
+    second = threading.Thread(target=app.reload_config, args=(config,), kwargs={"environ": {}})
+    second.start()
+    second.join(0.2)
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert ("Access-Control-Allow-Origin", third) in get(app, third)[1]
+
+
 def test_reconfigure_keeps_replaces_or_clears_the_candidate(caplog: pytest.LogCaptureFixture) -> None:
     app = CORSMiddleware(hello, BOTH, report_only=APP_ONLY)
     with caplog.at_level(logging.INFO, logger="cors_wsgi.report"):
