@@ -38,6 +38,7 @@ from .grammar import (
     is_token,
 )
 from .headers import PREFLIGHT_VARY, merge_headers
+from .headers import vary_header as vary_header_of
 from .refusals import Refusal
 
 if TYPE_CHECKING:  # policy.py builds its constant answers with this module: no import at run time
@@ -47,10 +48,7 @@ REFUSED_BODY = b"CORS preflight refused\n"
 _REFUSED_CONTENT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
 
 
-class Decision(NamedTuple):
-    """The whole answer to one request. Immutable; refusals are codes, never text. Made by this module
-    (``decide``), never by hand: ``added_headers`` is derived from the other fields when it is made."""
-
+class _Fields(NamedTuple):
     kind: Literal["preflight", "actual"]
     allowed: bool
     status: int | None  # preflight: 204 or 403; actual: None (the app decides)
@@ -58,9 +56,42 @@ class Decision(NamedTuple):
     vary: tuple[str, ...]  # tokens to merge into Vary
     body: bytes  # preflight: what the middleware sends (403: a short text)
     refusals: tuple[Refusal, ...]  # why it was refused, as codes
-    # What the middleware sends: a preflight's every header; an actual response's Access-Control-*
-    # headers, then Vary (merged with the application's).
+    # What the middleware sends, derived from the fields above: a preflight's every header; an actual
+    # response's Access-Control-* headers, then Vary (merged with the application's).
     added_headers: tuple[tuple[str, str], ...]
+
+
+class Decision(_Fields):
+    """The whole answer to one request. Immutable; refusals are codes, never text.
+
+    ``added_headers`` is derived, never given: ``Decision(kind, allowed, status, headers, vary, body,
+    refusals)``, ``_make`` and ``_replace`` all compute it from the other fields.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        kind: Literal["preflight", "actual"],
+        allowed: bool,
+        status: int | None,
+        headers: tuple[tuple[str, str], ...],
+        vary: tuple[str, ...],
+        body: bytes = b"",
+        refusals: tuple[Refusal, ...] = (),
+    ) -> Decision:
+        return make_decision(kind, allowed, status, headers, vary, body, refusals)
+
+    @classmethod
+    def _make(cls, iterable: Iterable[Any]) -> Decision:  # type: ignore[override]
+        return make_decision(*tuple(iterable)[:7])
+
+    def _replace(self, **changes: Any) -> Decision:
+        if "added_headers" in changes:
+            raise TypeError("added_headers is derived from the other fields; replace those instead")
+        fields = {**self._asdict(), **changes}
+        del fields["added_headers"]
+        return make_decision(**fields)
 
     def response_headers(self, app_headers: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
         """Every header of the response: a preflight's own; else the app's with Access-Control-* replaced."""
@@ -79,15 +110,15 @@ def make_decision(
     refusals: tuple[Refusal, ...] = (),
     vary_header: tuple[tuple[str, str], ...] | None = None,
 ) -> Decision:
-    """The one place a Decision is made: ``added_headers`` from the other fields. ``vary_header``: the
-    ``Vary`` header of ``vary``, when the caller has it ready (a compiled policy's)."""
+    """What ``Decision(...)`` does, for this module's hot paths. ``vary_header``: the header of ``vary``
+    (``headers.vary_header``) when the caller has it ready (a compiled policy's)."""
     if vary_header is None:
-        vary_header = (("Vary", ", ".join(vary)),) if vary else ()
+        vary_header = vary_header_of(vary)
     added = headers + vary_header
     if body:
         added = (*added, _REFUSED_CONTENT_TYPE, ("Content-Length", str(len(body))))
-    # tuple.__new__ rather than Decision(...): the named tuple's own __new__ is a Python function, and this
-    # runs on every request a memo has not seen (half the cost of making a Decision).
+    # tuple.__new__ rather than Decision(...): Decision.__new__ is a Python function, and this runs on every
+    # request a memo has not seen.
     return _new_tuple(Decision, (kind, allowed, status, headers, vary, body, refusals, added))
 
 

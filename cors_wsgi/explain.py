@@ -54,7 +54,7 @@ def describe(refusal: Refusal, allowed_origins: Iterable[str] = (), origin: str 
     through ``safe_repr``."""
     code, value = refusal.code, refusal.value
     if code == ORIGIN:
-        text = f"origin {safe_repr(origin)} is not allowed"
+        text = "the origin is not allowed" if origin is None else f"origin {safe_repr(origin)} is not allowed"
         hint = origin_hint(origin or "", allowed_origins)
         return f"{text}; {hint}" if hint else text
     if code == METHOD:

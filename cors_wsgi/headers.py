@@ -18,6 +18,12 @@ from collections.abc import Iterable, Sequence
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 PRIVATE_NETWORK_VARY = ("Access-Control-Request-Private-Network",)
 
+
+def vary_header(tokens: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The ``Vary`` header of these tokens, as a tail of header pairs: none for no tokens."""
+    return (("Vary", ", ".join(tokens)),) if tokens else ()
+
+
 # First letters of the names the middleware owns (Access-Control-*) or merges (Vary). A string, not a set:
 # ``name[0] in "AaVv"`` is the cheapest test CPython has for the one-character case.
 OWNED_INITIALS = "AaVv"

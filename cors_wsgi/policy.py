@@ -27,7 +27,7 @@ from .decision import ConstantActuals, constant_actuals
 from .errors import Collector, ConfigError, did_you_mean
 from .frozen import Frozen
 from .grammar import NORMALIZED_METHODS, is_insecure_origin, is_token
-from .headers import PREFLIGHT_VARY, PRIVATE_NETWORK_VARY
+from .headers import PREFLIGHT_VARY, PRIVATE_NETWORK_VARY, vary_header
 from .origin_probes import CREDENTIALS, Stakes, policy_admits, refusal, regex_admits
 from .origins import OriginFunc, OriginMatcher, normalize_config_origin, parse_wildcard
 from .regexes import backtracking_construct, combine, compile_pattern
@@ -450,7 +450,7 @@ class CompiledPolicy(Frozen):
         )
         actual_vary = () if any_origin else ("Origin", *func_vary)
         set_(self, "actual_vary", actual_vary)
-        set_(self, "actual_vary_header", (("Vary", ", ".join(actual_vary)),) if actual_vary else ())
+        set_(self, "actual_vary_header", vary_header(actual_vary))
         set_(
             self,
             "preflight_vary",

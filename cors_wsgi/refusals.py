@@ -26,6 +26,9 @@ CODES = (ORIGIN, METHOD, METHOD_SYNTAX, HEADERS, HEADERS_SYNTAX, PRIVATE_NETWORK
 class Refusal(NamedTuple):
     """One reason: its ``code``, the request ``value`` at fault, and what the policy had instead.
 
+    An ``origin-not-allowed`` refusal has no ``value``: the value at fault is the request's Origin, which
+    every reader of a decision has (so one refused answer serves every refused origin of a policy).
+
     ``detail`` holds the allowed methods (``method-not-allowed``) or the refused header names
     (``headers-not-allowed``: every one in debug mode, else the first, where the decision stopped).
     """

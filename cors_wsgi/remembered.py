@@ -85,8 +85,9 @@ class Route(Frozen):
         set_(self, "debug", debug)
         memoises = not debug and compiled is not None and compiled.policy.allow_origin_func is None
         set_(self, "memoises", memoises)
-        # Refusing an origin of a policy that lists only exact origins is one set lookup, cheaper than
-        # remembering it; and a stream of unknown origins then never empties the memo of the allowed ones.
+        # Refusing an actual request's origin of a policy that lists only exact origins is one set lookup,
+        # cheaper than remembering it; and a stream of unknown origins then never empties the memo of the
+        # allowed ones (refused preflights are still remembered: their answer depends on more).
         set_(self, "remembers_refusals", memoises and not compiled.matcher.exact_only)  # type: ignore[union-attr]
         set_(self, "actuals", Memo(ACTUAL_MEMO_SIZE if memoises else 0))
         set_(self, "preflights", Memo(PREFLIGHT_MEMO_SIZE if memoises else 0))

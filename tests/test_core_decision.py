@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from raw_wsgi import call_raw
 
 from cors_wsgi import CORSMiddleware, CORSPolicy, Decision, DecisionEvent, Refusal
-from cors_wsgi.decision import MAX_REQUEST_HEADERS_LENGTH, decide, make_decision, parse_request_headers
+from cors_wsgi.decision import MAX_REQUEST_HEADERS_LENGTH, decide, parse_request_headers
 from cors_wsgi.explain import reasons
 from cors_wsgi.origins import parse_serialized_origin
 
@@ -53,7 +53,7 @@ def _through_the_middleware(
         allowed, refusals = event.allowed, () if event.reason is None else (Refusal(event.reason),)
     else:  # no Origin: not a CORS request, no event
         allowed, refusals = bool(granted), ()
-    return make_decision(
+    return Decision(
         "preflight" if preflight else "actual",
         allowed,
         int(status[:3]) if preflight else None,
@@ -135,7 +135,7 @@ def test_actual_request_headers(
     if origin is not None and not expected:
         assert [r.code for r in decision.refusals] == ["origin-not-allowed"]
     if decider is decide and origin is not None and not expected:
-        assert "not allowed" in reasons(decision)[0]
+        assert reasons(decision, (), origin)[0] == f"origin {origin!r} is not allowed"
 
 
 # (policy, origin, ACRM, ACRH, ACRPN, expected headers or None for a refusal, reason fragment)
@@ -429,3 +429,24 @@ def test_every_refused_origin_of_a_policy_gets_one_and_the_same_answer() -> None
     assert reasons(first, (), "https://a.evil.test") == ["origin 'https://a.evil.test' is not allowed"]
     preflight = decide(SEED, "OPTIONS", "https://a.evil.test", "GET")
     assert preflight.refusals == (Refusal("origin-not-allowed", None, ()),)
+
+
+def test_a_decision_is_consistent_however_it_is_made() -> None:
+    # added_headers is derived: the constructor, _make and _replace all compute it from the other fields.
+    decision = decide(SEED, "GET", "http://localhost:3000")
+    assert decision.added_headers[0] == ("Access-Control-Allow-Origin", "http://localhost:3000")
+    stripped = decision._replace(headers=())
+    assert stripped.added_headers == (("Vary", "Origin"),)
+    assert stripped.response_headers([("Content-Type", "text/plain")]) == [
+        ("Content-Type", "text/plain"),
+        ("Vary", "Origin"),
+    ]
+    assert Decision(*decision[:7]) == decision
+    assert Decision._make(decision) == decision
+    refused = Decision("preflight", False, 403, (), ("Origin",), b"no\n")
+    assert refused.added_headers[-2:] == (
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", "3"),
+    )
+    with pytest.raises(TypeError, match="derived"):
+        decision._replace(added_headers=())

@@ -148,7 +148,7 @@ def decisions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
 
 def test_a_repeated_request_is_decided_once(decisions: list[tuple[Any, ...]]) -> None:
     mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
-    decisions.clear()  # the answer to a request without Origin is decided when the middleware is built
+    decisions.clear()
     for _ in range(3):
         call(mw, origin=ALLOWED)
         call(mw, origin="https://evil.example.net")
@@ -158,7 +158,7 @@ def test_a_repeated_request_is_decided_once(decisions: list[tuple[Any, ...]]) ->
 
 def test_memos_stay_bounded_under_a_stream_of_unique_origins(decisions: list[tuple[Any, ...]]) -> None:
     mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
-    decisions.clear()  # the answer to a request without Origin is decided when the middleware is built
+    decisions.clear()
     call(mw, origin=ALLOWED)
     call(mw, "OPTIONS", origin=ALLOWED, access_control_request_method="GET")
     call(mw, origin=ALLOWED)
@@ -184,7 +184,7 @@ def test_memos_stay_bounded_under_a_stream_of_unique_origins(decisions: list[tup
 
 def test_long_values_are_never_kept(decisions: list[tuple[Any, ...]]) -> None:
     mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
-    decisions.clear()  # the answer to a request without Origin is decided when the middleware is built
+    decisions.clear()
     longest = "https://" + "a" * (MAX_MEMO_KEY_LENGTH - len("https://.example.com")) + ".example.com"
     too_long = "https://a" + longest.removeprefix("https://")
     assert len(longest) == MAX_MEMO_KEY_LENGTH

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from raw_wsgi import call_raw
 
 from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy
-from cors_wsgi.decision import Decision, decide, make_decision
+from cors_wsgi.decision import Decision, decide
+from cors_wsgi.refusals import Refusal
 
 # --------------------------------------------------------------------------------------------------------
 # oracles (written from RFC 1035 / URL standard, independent of the implementation)
@@ -523,15 +524,13 @@ BROKEN: list[tuple[str, str | None, str | None, Decision]] = [
         "reflects-refused",
         "https://evil.net",
         None,
-        make_decision(
-            "actual", True, None, (("Access-Control-Allow-Origin", "https://evil.net"),), ("Origin",)
-        ),
+        Decision("actual", True, None, (("Access-Control-Allow-Origin", "https://evil.net"),), ("Origin",)),
     ),
     (
         "reflects-crlf",
         "https://a.example.com\r\n",
         None,
-        make_decision(
+        Decision(
             "actual", True, None, (("Access-Control-Allow-Origin", "https://a.example.com\r\n"),), ("Origin",)
         ),
     ),
@@ -539,7 +538,7 @@ BROKEN: list[tuple[str, str | None, str | None, Decision]] = [
         "apex-of-wildcard",
         "https://example.com",
         None,
-        make_decision(
+        Decision(
             "actual", True, None, (("Access-Control-Allow-Origin", "https://example.com"),), ("Origin",)
         ),
     ),
@@ -547,32 +546,32 @@ BROKEN: list[tuple[str, str | None, str | None, Decision]] = [
         "star-with-credentials",
         "https://app.example.com",
         None,
-        make_decision("actual", True, None, (("Access-Control-Allow-Origin", "*"),), ("Origin",)),
+        Decision("actual", True, None, (("Access-Control-Allow-Origin", "*"),), ("Origin",)),
     ),
     (
         "allowed-not-reflected",
         "https://app.example.com",
         None,
-        make_decision("actual", False, None, (), ("Origin",), ("no",)),
+        Decision("actual", False, None, (), ("Origin",), refusals=(Refusal("origin-not-allowed"),)),
     ),
-    ("no-vary-origin", "https://app.example.com", None, make_decision("actual", True, None, (_OK,), ())),
+    ("no-vary-origin", "https://app.example.com", None, Decision("actual", True, None, (_OK,), ())),
     (
         "refused-preflight-grants",
         "https://app.example.com",
         "DELETE",
-        make_decision("preflight", False, 403, (_OK,), ("Origin",), ("method",)),
+        Decision("preflight", False, 403, (_OK,), ("Origin",), refusals=(Refusal("method-not-allowed"),)),
     ),
     (
         "refused-preflight-200",
         "https://evil.net",
         "PUT",
-        make_decision("preflight", False, 200, (), ("Origin",), ("origin",)),
+        Decision("preflight", False, 200, (), ("Origin",), refusals=(Refusal("origin-not-allowed"),)),
     ),
     (
         "unasked-private-network-cve-2024-6221",
         "https://app.example.com",
         "PUT",
-        make_decision(
+        Decision(
             "preflight", True, 204, (_OK, ("Access-Control-Allow-Private-Network", "true")), ("Origin",)
         ),
     ),
@@ -580,26 +579,21 @@ BROKEN: list[tuple[str, str | None, str | None, Decision]] = [
         "method-case-folded",
         "https://app.example.com",
         "PATCH",
-        make_decision("preflight", True, 204, (_OK, ("Access-Control-Allow-Methods", "PATCH")), ("Origin",)),
+        Decision("preflight", True, 204, (_OK, ("Access-Control-Allow-Methods", "PATCH")), ("Origin",)),
     ),
     (
         "preflight-headers-on-actual",
         "https://app.example.com",
         None,
-        make_decision("actual", True, None, (_OK, ("Access-Control-Max-Age", "5")), ("Origin",)),
+        Decision("actual", True, None, (_OK, ("Access-Control-Max-Age", "5")), ("Origin",)),
     ),
     (
         "duplicated-acao",
         "https://app.example.com",
         None,
-        make_decision("actual", True, None, (_OK, _OK), ("Origin",)),
+        Decision("actual", True, None, (_OK, _OK), ("Origin",)),
     ),
-    (
-        "refusal-without-reason",
-        "https://evil.net",
-        None,
-        make_decision("actual", False, None, (), ("Origin",)),
-    ),
+    ("refusal-without-reason", "https://evil.net", None, Decision("actual", False, None, (), ("Origin",))),
 ]
 
 
