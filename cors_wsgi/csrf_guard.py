@@ -139,7 +139,7 @@ class Guard(Frozen):
             origin,
             environ.get("HTTP_HOST") or server_host(environ),
             answer is not None and answer[1].allowed,
-            request_path(environ),
+            request_path(environ) if self.exempt.globs else "",  # no path to find when none is exempt
             self.exempt,
         )
         if code is None or not self.report_only:
