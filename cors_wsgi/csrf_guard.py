@@ -229,15 +229,16 @@ def trust_refusals(config: CompiledPolicy | Rules[CompiledPolicy]) -> list[Confi
     (``CORSPolicy`` already refuses these with them), the patterns and regexes that admit someone else's
     origin, ``"null"`` and plain-http origins (each placed in its rule)."""
     if isinstance(config, CompiledPolicy):
-        return _policy_trust_refusals(config.policy)
+        return policy_trust_refusals(config.policy)
     out: list[ConfigError] = []
     for index, (glob, compiled) in enumerate(config.rules):
-        for error in _policy_trust_refusals(compiled.policy):
+        for error in policy_trust_refusals(compiled.policy):
             out += error.located(f"rules[{index}] (path {glob.pattern!r})").errors
     return out
 
 
-def _policy_trust_refusals(policy: CORSPolicy) -> list[ConfigError]:
+def policy_trust_refusals(policy: CORSPolicy) -> list[ConfigError]:
+    """``trust_refusals`` for one policy (lint places them in its rule)."""
     if policy.allow_credentials:
         return []
     out = origin_refusals(policy, STAKES)
@@ -271,4 +272,13 @@ def _allowed_origins(route: Route | None) -> Iterable[str]:
     return () if route is None or route.compiled is None else route.compiled.policy.allow_origins
 
 
-__all__ = ["REFUSED_BODY", "STAKES", "Guard", "check_exempt", "check_protection", "guard", "trust_refusals"]
+__all__ = [
+    "REFUSED_BODY",
+    "STAKES",
+    "Guard",
+    "check_exempt",
+    "check_protection",
+    "guard",
+    "policy_trust_refusals",
+    "trust_refusals",
+]

@@ -24,8 +24,11 @@ from cors_wsgi.origins import public_suffix_list
 from cors_wsgi.policy import origin_refusals
 
 
-def lint(**fields: Any) -> list[Finding]:
-    return lint_mapping({"rule": [{"path": "/api/*", **fields}]})
+def lint(csrf_protection: bool = False, **fields: Any) -> list[Finding]:
+    # The file says whether the cross-origin write guard is on (#20): with it on, what a regex admits is
+    # judged as with credentials; off and unsaid, lint would suggest it for every credentialed rule.
+    middleware = {"csrf_protection": csrf_protection}
+    return lint_mapping({"middleware": middleware, "rule": [{"path": "/api/*", **fields}]})
 
 
 def refusal(**fields: Any) -> ConfigError:
@@ -142,6 +145,7 @@ def test_intended_patterns_raise_no_alarm(pattern: str) -> None:
     CORSPolicy(allow_origin_regex=pattern, allow_credentials=True)
     assert lint(allow_origin_regex=pattern) == []
     assert lint(allow_origin_regex=pattern, allow_credentials=True) == []
+    assert lint(allow_origin_regex=pattern, csrf_protection=True) == []
 
 
 def test_a_list_is_judged_pattern_by_pattern() -> None:
