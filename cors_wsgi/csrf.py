@@ -87,9 +87,9 @@ def refusal(
 
 def origin_host(origin: str) -> str | None:
     """What follows ``scheme://`` in an Origin, as written (a browser's is ``host[:port]``); None without a
-    scheme."""
+    scheme or a host, which no Host equals."""
     scheme, sep, host = origin.partition("://")
-    return host if sep and scheme else None
+    return host if sep and scheme and host else None
 
 
 __all__ = ["SAFE_METHODS", "ExemptPaths", "origin_host", "refusal"]
