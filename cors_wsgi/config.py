@@ -118,9 +118,13 @@ def config_from_mapping(
     ``allow_origin_func`` may be a callable as well as a ``"module:attribute"`` string, and ``max_age``
     may be ``None``. Every mistake in every rule is reported at once, in one ConfigError.
     """
-    tables = rule_tables(data, source)
+    # The [middleware] table's mistakes are reported with the rules' (rule_tables checks only the shape).
+    tables = rule_tables(data, source, middleware=False)
     override = _origins_override(environ, origins_env)
     errors = Collector()
+    if "middleware" in data:
+        for error in _middleware_errors(data["middleware"], source):
+            errors.add(error)
     rules = []
     for index, table in enumerate(tables):
         with errors.check():
@@ -129,11 +133,14 @@ def config_from_mapping(
     return rules
 
 
-def rule_tables(data: object, source: str, *, section: str | None = None) -> list[Mapping[str, Any]]:
+def rule_tables(
+    data: object, source: str, *, section: str | None = None, middleware: bool = True
+) -> list[Mapping[str, Any]]:
     """The ``[[rule]]`` tables of a file, or a ConfigError saying how the file's shape is wrong.
 
     ``section`` names the table read when it is not the file itself (``report_only``, which holds only
-    ``[[report_only.rule]]`` tables)."""
+    ``[[report_only.rule]]`` tables); ``middleware=False`` leaves the ``[middleware]`` table's values to
+    the caller, who reports them with the rules' mistakes."""
     if not isinstance(data, Mapping):
         raise _error(source, "rule", f"expected a table with a 'rule' array, got {_kind(data)}")
     errors = Collector()
@@ -145,7 +152,7 @@ def rule_tables(data: object, source: str, *, section: str | None = None) -> lis
         data = {"rule": data["rule"]} if "rule" in data else {}
     for key in data:
         if key == "middleware":
-            for error in _middleware_errors(data[key], source):
+            for error in _middleware_errors(data[key], source) if middleware else ():
                 errors.add(error)
         elif key == "report_only":
             with errors.check():

@@ -8,7 +8,8 @@ the enforced policy alone. Where the candidate would decide differently, one INF
 for), both outcomes and the candidate's reason, with every request value escaped (``logsafe.safe_repr``)
 and the records rate-limited (``ReportLimiter``) so that a flood of requests cannot fill a disk.
 ``on_decision`` receives one ``DecisionEvent`` per CORS request (a request with an Origin on a path the
-enforced policy or the candidate covers); an exception it raises is logged and never reaches the response.
+enforced policy or the candidate covers), and one per write that ``csrf_protection`` refuses (on any path,
+with or without an Origin); an exception it raises is logged and never reaches the response.
 
 The enforced outcome is the answer the middleware already has for the request; the candidate's answers are
 remembered like the enforced ones (``remembered.Route``). Without either option the middleware holds no
