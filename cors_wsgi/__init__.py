@@ -7,7 +7,8 @@
 Public API:
 
 - ``CORSMiddleware``: wraps a WSGI app; one ``CORSPolicy``, per-path ``rules=[(glob, policy), ...]``, or
-  the policy's fields as keywords; ``debug``, ``catch_exceptions``, ``report_only``, ``on_decision``;
+  the policy's fields as keywords; ``debug``, ``catch_exceptions``, ``report_only``, ``on_decision``,
+  ``csrf_protection`` and ``csrf_exempt`` (cross-origin writes only from the origins a rule allows);
   ``CORSMiddleware.from_config(app, "cors.toml")``, ``reconfigure()``, ``reload_config()``.
 - ``CORSPolicy``: who may read what, validated and immutable (every field is documented there).
 - ``ConfigError``: every mistake of a configuration at once (``.errors``), each naming field and value.
@@ -15,7 +16,7 @@ Public API:
 - ``check_wsgi``: what a browser would conclude about a WSGI app's answers (``cors-wsgi check`` for URLs).
 - ``decide`` / ``Decision``: the pure decision for one request's plain values (what the middleware sends);
   ``Refusal`` and the module ``refusals``: why a request was refused, as stable codes.
-- ``DecisionEvent``: what ``on_decision`` receives for each CORS request.
+- ``DecisionEvent``: what ``on_decision`` receives for each CORS request and each refused cross-origin write.
 
 Logging goes to the ``cors_wsgi`` logger (``cors_wsgi.report`` for report-only records); the library adds
 only a ``NullHandler``, so nothing is printed unless the application configures logging.

@@ -30,7 +30,13 @@ unless ``import_functions`` is set. Warnings are legal configurations that a sec
 - ``regex-never-matches``: a regex no browser origin can match (a trailing ``/``, a default port,
   upper-case letters, no scheme);
 - ``method-not-normalised``: a method such as ``patch`` that fetch() does not upper-case;
-- ``expose-never-readable``: ``Set-Cookie`` in ``expose_headers``, which scripts never read.
+- ``expose-never-readable``: ``Set-Cookie`` in ``expose_headers``, which scripts never read;
+- ``credentials-without-csrf-protection``: a rule with ``allow_credentials`` in a file whose ``[middleware]``
+  does not say ``csrf_protection``: CORS never stops a browser from sending a cross-site form POST with the
+  user's cookies, and the guard does (``cors_wsgi.csrf_guard``).
+
+With ``[middleware] csrf_protection`` set, what a rule lets in is judged as with credentials: a pattern or
+regex that admits someone else's origin, ``"null"`` and plain-http origins are errors, as at start-up.
 
 Mistakes outside the rules are placed in their table (``[middleware]``, ``[report_only]``).
 """
@@ -45,6 +51,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .config import ORIGINS_ENV, _origins_override, build_rule, read_toml, rule_location, rule_tables
+from .csrf_guard import check_protection, policy_trust_refusals
 from .errors import ConfigError
 from .grammar import MAX_AGE_CAPS, is_insecure_origin, is_loopback_host, pattern_host
 from .origin_probes import policy_admits
@@ -148,8 +155,11 @@ def lint_mapping(
     source: str = "<mapping>",
     environ: Mapping[str, str] | None = None,
     import_functions: bool = False,
+    suggest_guard: bool = True,
 ) -> list[Finding]:
-    """Lint the mapping ``config_from_mapping`` takes. ``environ`` set: apply CORS_ALLOW_ORIGINS from it."""
+    """Lint the mapping ``config_from_mapping`` takes. ``environ`` set: apply CORS_ALLOW_ORIGINS from it.
+    ``suggest_guard``: say where credentials go without ``csrf_protection`` (not for a report-only
+    candidate, which the guard never reads)."""
     origins_env = ORIGINS_ENV if environ is not None else None
     findings: list[Finding] = []
     try:
@@ -185,8 +195,17 @@ def lint_mapping(
         except ConfigError:
             continue  # only a combination of keys is wrong: nothing sound to warn about
 
+    guard = _csrf_protection(data)
     for index, path, policy in built:
-        findings += [Finding("warning", code, msg, index, path) for code, msg in _policy_warnings(policy)]
+        warnings = _policy_warnings(policy)
+        if guard and not policy.allow_credentials:
+            # The guard trusts these origins to write: what it refuses at start-up is an error here.
+            for error in policy_trust_refusals(policy):
+                findings += _errors(error, index, path)
+            warnings = [(code, msg) for code, msg in warnings if code not in _TRUST_WARNINGS]
+        elif guard is None and policy.allow_credentials and suggest_guard:
+            warnings.append(("credentials-without-csrf-protection", _GUARD_SUGGESTION))
+        findings += [Finding("warning", code, msg, index, path) for code, msg in warnings]
         findings += [
             Finding("warning", "path-never-matches", m, index, path) for m in _path_never_matches(path)
         ]
@@ -201,8 +220,34 @@ def _candidate_findings(data: Mapping[str, Any], source: str, import_functions: 
     candidate = data.get("report_only") if isinstance(data, Mapping) else None
     if not isinstance(candidate, Mapping):
         return []
-    found = lint_mapping(candidate, source=f"{source}: [report_only]", import_functions=import_functions)
+    found = lint_mapping(
+        candidate, source=f"{source}: [report_only]", import_functions=import_functions, suggest_guard=False
+    )
     return [replace(f, section="report_only") for f in found if f.rule is not None]
+
+
+def _csrf_protection(data: Mapping[str, Any]) -> object:
+    """The file's ``[middleware] csrf_protection`` when it is valid (a wrong one is already an error);
+    None when the file does not say."""
+    table = data.get("middleware") if isinstance(data, Mapping) else None
+    if not isinstance(table, Mapping) or "csrf_protection" not in table:
+        return None
+    try:
+        return check_protection(table["csrf_protection"])
+    except ConfigError:
+        return False
+
+
+# The warnings the guard's refusals replace when it is set: each of these origins is then an error.
+_TRUST_WARNINGS = frozenset(
+    {"regex-admits-other-sites", "regex-unescaped-dot", "wildcard-covers-public-suffix", "null-origin"}
+)
+_GUARD_SUGGESTION = (
+    "allow_credentials: CORS decides who may read responses, not who may send requests: any site can still "
+    "make a browser send a form POST or a no-cors fetch here with the user's cookies; set "
+    "csrf_protection = true in [middleware] to refuse cross-origin writes from origins this rule does not "
+    "allow (or csrf_protection = false if the application guards itself)"
+)
 
 
 def _raw_tables(data: object) -> list[object]:

@@ -50,6 +50,8 @@ _SCOPED_FLAGS = (
 )
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 _LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))+")
+# In a verbose pattern, whitespace and comments may stand between its leading flag groups.
+_LEADING_FLAGS_VERBOSE = re.compile(r"(?:\(\?[aiLmsux]+\)(?:\s+|#[^\n]*)*)+")
 
 # Origins no policy lists: if a pattern matches these, it matches anything (reflect-all in disguise).
 PROBE_ORIGINS = (
@@ -83,7 +85,7 @@ def combine(patterns: list[str]) -> re.Pattern[str]:
     for pattern in patterns:
         flags = compile_pattern(pattern).flags
         letters = "".join(letter for flag, letter in _SCOPED_FLAGS if flags & flag)
-        leading = _LEADING_FLAGS.match(pattern)
+        leading = (_LEADING_FLAGS_VERBOSE if flags & re.VERBOSE else _LEADING_FLAGS).match(pattern)
         body = pattern[leading.end() :] if leading else pattern
         # A verbose pattern may end in a comment, which would swallow the closing parenthesis.
         parts.append(f"(?{letters}:{body}\n)" if flags & re.VERBOSE else f"(?{letters}:{body})")

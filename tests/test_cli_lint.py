@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, demo_env
 
+from cors_wsgi.config import read_toml
+
 RISKY = """\
 [[rule]]
 path = "/api/*"
@@ -57,8 +59,13 @@ def write(tmp_path: Path) -> Callable[[str], str]:
 
 def test_demo_config_is_clean() -> None:
     run = lint("demo_app/cors.toml", "--strict")
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.strip() == "demo_app/cors.toml: 0 errors, 0 warnings"
+    if "csrf_protection" in read_toml(ROOT / "demo_app" / "cors.toml").get("middleware", {}):
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.stdout.strip() == "demo_app/cors.toml: 0 errors, 0 warnings"
+    else:  # its credentialed rule gets the cross-origin write guard suggested (#20)
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "warning: allow_credentials: CORS decides who may read responses" in run.stdout
+        assert run.stdout.splitlines()[-1] == "demo_app/cors.toml: 0 errors, 1 warning"
 
 
 def test_warnings_pass_unless_strict(write: Callable[[str], str]) -> None:
@@ -70,7 +77,9 @@ def test_warnings_pass_unless_strict(write: Callable[[str], str]) -> None:
         "rule[0] /api/*: warning: allow_origins: 'http://app.example.com' is plain http://"
     )
     assert lines[1].startswith("rule[0] /api/*: warning: max_age: 86400 s")
-    assert lines[-1] == f"{path}: 0 errors, 2 warnings"
+    # Credentials without [middleware] csrf_protection: the guard is suggested (#20).
+    assert lines[2].startswith("rule[0] /api/*: warning: allow_credentials: CORS decides who may read")
+    assert lines[-1] == f"{path}: 0 errors, 3 warnings"
     assert lint(path, "--strict").returncode == 1
 
 
@@ -105,6 +114,7 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_use_env_applies_the_override(write: Callable[[str], str]) -> None:
     path = write(
+        "[middleware]\ncsrf_protection = true\n\n"
         '[[rule]]\npath = "/api/*"\nallow_origins = ["http://localhost:3000"]\nallow_credentials = true\n'
     )
     assert lint(path, "--strict").returncode == 0

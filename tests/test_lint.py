@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from cors_wsgi import ConfigError, load_config
+from cors_wsgi.config import read_toml
 from cors_wsgi.lint import Finding, LintUsageError, exit_status, lint_file, lint_mapping, render_findings
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "demo_app" / "cors.toml"
@@ -22,8 +23,16 @@ def codes(findings: list[Finding], severity: str = "warning") -> list[str]:
     return [f.code for f in findings if f.severity == severity]
 
 
+# A file that says the cross-origin write guard is off (the application guards itself): lint then has no
+# guard to suggest for credentialed rules (#20), and these tests see the findings they are about.
+GUARD_OFF = {"middleware": {"csrf_protection": False}}
+
+
 def test_the_demo_config_is_clean() -> None:
-    assert lint_file(DEMO_CONFIG) == []
+    # Its credentialed rule gets the guard suggested (#20) until its [middleware] says csrf_protection.
+    middleware = read_toml(DEMO_CONFIG).get("middleware", {})
+    expected = [] if "csrf_protection" in middleware else ["credentials-without-csrf-protection"]
+    assert [f.code for f in lint_file(DEMO_CONFIG)] == expected
 
 
 WARNINGS = [
@@ -139,7 +148,7 @@ def test_risky_choices_are_warnings(fields: dict[str, Any], code: str, text: str
     ],
 )
 def test_sound_choices_are_not_flagged(fields: dict[str, Any]) -> None:
-    assert lint_mapping({"rule": [rule(**fields)]}) == []
+    assert lint_mapping({**GUARD_OFF, "rule": [rule(**fields)]}) == []
 
 
 def test_every_error_is_reported_not_only_the_first() -> None:
@@ -178,13 +187,14 @@ def test_errors_match_what_the_loader_refuses(tmp_path: Path) -> None:
 def test_the_rest_of_a_broken_rule_is_still_linted() -> None:
     findings = lint_mapping(
         {
+            **GUARD_OFF,
             "rule": [
                 rule(
                     allow_origins=["http://app.example.com", "bad origin"],
                     allow_credentials=True,
                     tolerate_insecure_origins=True,
                 )
-            ]
+            ],
         }
     )
     assert codes(findings, "error") == ["config-error"]
@@ -222,27 +232,29 @@ def test_rule_order_problems() -> None:
     # used to warn "check the order"); '*' on paths partly outside it warns (test_lint_findings.py).
     star_before_cookies = lint_mapping(
         {
+            **GUARD_OFF,
             "rule": [
                 {"path": "/api/public/*", "allow_origins": ["*"]},
                 rule(allow_origins=[LOCAL], allow_credentials=True),
-            ]
+            ],
         }
     )
     assert codes(star_before_cookies) == []
     # The same two rules the other way round: the credentialed rule wins everywhere it matches.
     reversed_order = lint_mapping(
         {
+            **GUARD_OFF,
             "rule": [
                 rule(allow_origins=[LOCAL], allow_credentials=True),
                 {"path": "/api/public/*", "allow_origins": ["*"]},
-            ]
+            ],
         }
     )
     assert codes(reversed_order) == ["shadowed-rule"]
 
 
 def test_environment_override_only_when_asked(tmp_path: Path) -> None:
-    data = {"rule": [rule(allow_origins=[LOCAL], allow_credentials=True)]}
+    data = {**GUARD_OFF, "rule": [rule(allow_origins=[LOCAL], allow_credentials=True)]}
     assert lint_mapping(data) == []
     from_env = lint_mapping(data, environ={"CORS_ALLOW_ORIGINS": "http://staging.example.com"})
     [error] = [f for f in from_env if f.severity == "error"]

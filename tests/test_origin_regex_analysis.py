@@ -24,8 +24,11 @@ from cors_wsgi.origins import public_suffix_list
 from cors_wsgi.policy import origin_refusals
 
 
-def lint(**fields: Any) -> list[Finding]:
-    return lint_mapping({"rule": [{"path": "/api/*", **fields}]})
+def lint(csrf_protection: bool = False, **fields: Any) -> list[Finding]:
+    # The file says whether the cross-origin write guard is on (#20): with it on, what a regex admits is
+    # judged as with credentials; off and unsaid, lint would suggest it for every credentialed rule.
+    middleware = {"csrf_protection": csrf_protection}
+    return lint_mapping({"middleware": middleware, "rule": [{"path": "/api/*", **fields}]})
 
 
 def refusal(**fields: Any) -> ConfigError:
@@ -142,6 +145,7 @@ def test_intended_patterns_raise_no_alarm(pattern: str) -> None:
     CORSPolicy(allow_origin_regex=pattern, allow_credentials=True)
     assert lint(allow_origin_regex=pattern) == []
     assert lint(allow_origin_regex=pattern, allow_credentials=True) == []
+    assert lint(allow_origin_regex=pattern, csrf_protection=True) == []
 
 
 def test_a_list_is_judged_pattern_by_pattern() -> None:
@@ -462,3 +466,14 @@ def test_origin_refusals_take_the_stakes_of_the_setting_that_needs_them() -> Non
     assert "tolerate_insecure_origins" in errors[1].message
     tolerant = policy.replace(tolerate_insecure_origins=True)
     assert [e.value for e in origin_refusals(tolerant, writes)] == [r"https://.*example\.com"]
+
+
+def test_a_verbose_regex_may_put_space_between_its_leading_flags() -> None:
+    # Found by the property above: "(?x) (?i)" is one valid regex (verbose mode ignores the space), and
+    # combining it with another regex must keep both flag groups at its start.
+    policy = CORSPolicy(
+        allow_origin_regex=["(?x) (?i) https://a\\.example\\.com  # ours", r"https://b\.example\.net"]
+    )
+    assert policy.compiled.matcher.allows("https://a.example.com")
+    assert policy.compiled.matcher.allows("https://b.example.net")
+    assert not policy.compiled.matcher.allows("https://c.example.com")

@@ -98,7 +98,7 @@ def test_a_reload_of_a_missing_file_keeps_the_policy_in_force(
     assert ("Access-Control-Allow-Origin", PARTNER) in get(app, PARTNER)[1]
 
 
-def test_a_reload_that_changes_catch_exceptions_says_it_needs_a_restart(
+def test_a_reload_that_changes_catch_exceptions_says_it_is_fixed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = write(tmp_path / "cors.toml", candidate=False)
@@ -109,7 +109,8 @@ def test_a_reload_that_changes_catch_exceptions_says_it_needs_a_restart(
     assert app.catch_exceptions is False
     [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert "catch_exceptions = True" in warning
-    assert "next restart" in warning
+    assert "in force has False" in warning
+    assert "fixed when the middleware is built" in warning
 
 
 def test_overlapping_reloads_end_with_the_file_read_last(
