@@ -17,7 +17,8 @@ with ``path`` plus any ``CORSPolicy`` field::
     # allow_origin_func = "myapp.cors:is_partner"   # "module:attribute", imported when loaded
 
 Two optional top-level tables, read by ``CORSMiddleware.from_config`` (``load_config`` checks them and
-returns the rules alone): ``[middleware]`` with ``catch_exceptions = true``, and ``[report_only]`` holding
+returns the rules alone): ``[middleware]`` with ``catch_exceptions = true``, ``csrf_protection = true``
+(or ``"report"``) and ``csrf_exempt = ["/webhooks/*"]``, and ``[report_only]`` holding
 ``[[report_only.rule]]`` tables of the same shape, a candidate policy that is logged, never enforced.
 
 Precedence, highest first:
@@ -43,6 +44,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .csrf_guard import check_exempt, check_protection
 from .errors import Collector, ConfigError, did_you_mean
 from .policy import PEER_NAMES, POLICY_FIELDS, CORSPolicy
 from .rules import PathGlob, RuleList
@@ -181,7 +183,13 @@ def rule_tables(data: object, source: str, *, section: str | None = None) -> lis
 
 
 # The [middleware] table: CORSMiddleware's own switches (not per rule).
-MIDDLEWARE_KEYS = ("catch_exceptions",)
+MIDDLEWARE_KEYS = ("catch_exceptions", "csrf_protection", "csrf_exempt")
+# How each key's value is checked: the guard's settings by the guard's own checks, so that a file and a
+# constructor call can never disagree about them.
+_MIDDLEWARE_CHECKS: dict[str, Callable[[object], object]] = {
+    "csrf_protection": check_protection,
+    "csrf_exempt": check_exempt,
+}
 # CORSMiddleware keywords a file does not set, and why.
 _CODE_ONLY_OPTIONS = {
     "debug": "; debug mode is not for production, so no file turns it on: pass "
@@ -199,6 +207,11 @@ def _middleware_errors(table: object, source: str) -> list[ConfigError]:
         if key not in MIDDLEWARE_KEYS:
             hint = _CODE_ONLY_OPTIONS.get(str(key)) or _hint(str(key), list(MIDDLEWARE_KEYS))
             out.append(_error(where, str(key), "unknown key in [middleware]", hint))
+        elif key in _MIDDLEWARE_CHECKS:
+            try:
+                _MIDDLEWARE_CHECKS[key](value)
+            except ConfigError as exc:
+                out += exc.located(where).errors
         elif not isinstance(value, bool):
             out.append(
                 _error(where, key, f"expected a boolean (true or false), got {_kind(value)}", value=value)
@@ -218,7 +231,8 @@ def load_middleware_config(
     environ: Mapping[str, str] | None = None,
     origins_env: str | None = ORIGINS_ENV,
 ) -> tuple[RuleList, dict[str, Any]]:
-    """``load_config``, plus the file's ``[middleware]`` switches (``catch_exceptions``) and its
+    """``load_config``, plus the file's ``[middleware]`` switches (``catch_exceptions``, ``csrf_protection``,
+    ``csrf_exempt``) and its
     ``[report_only]`` candidate rules (``[[report_only.rule]]`` tables, the same shape as ``[[rule]]``;
     ``CORS_ALLOW_ORIGINS`` never overrides a candidate)."""
     source = os.fspath(path)

@@ -34,6 +34,8 @@ from .grammar import (
 )
 from .logsafe import safe_repr
 from .refusals import (
+    CSRF_CODES,
+    CSRF_SEC_FETCH_SITE,
     DOT_SEGMENT,
     HEADERS,
     HEADERS_SYNTAX,
@@ -74,7 +76,27 @@ def describe(refusal: Refusal, allowed_origins: Iterable[str] = ()) -> str:
         return "private network access was requested but allow_private_network is off"
     if code == DOT_SEGMENT:
         return "the path has a '.' or '..' segment: no rule grants CORS to such a path"
+    if code in CSRF_CODES:
+        return _cross_origin_write(refusal, allowed_origins)
     return code  # pragma: no cover - every code is rendered above
+
+
+def _cross_origin_write(refusal: Refusal, allowed_origins: Iterable[str]) -> str:
+    seen, rule = refusal.detail
+    if refusal.code == CSRF_SEC_FETCH_SITE:
+        why = f"the browser sent Sec-Fetch-Site: {safe_repr(seen)}"
+    else:
+        why = f"there is no Sec-Fetch-Site and the Origin does not match the Host {safe_repr(seen)}"
+    origin = refusal.value
+    if origin is None:
+        trust = "the request has no Origin to trust"
+    elif rule == "-":
+        trust = f"no rule covers this path, so origin {safe_repr(origin)} is not trusted"
+    else:
+        trust = f"origin {safe_repr(origin)} is not allowed by the rule {safe_repr(rule)}"
+        hint = origin_hint(origin, allowed_origins)
+        trust = f"{trust}; {hint}" if hint else trust
+    return f"cross-origin write refused by csrf_protection: {why}, and {trust}"
 
 
 def reasons(decision: Decision, allowed_origins: Iterable[str] = ()) -> list[str]:

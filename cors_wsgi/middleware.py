@@ -29,12 +29,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from .config import load_middleware_config
-from .errors import ConfigError
+from .csrf import SAFE_METHODS
+from .csrf_guard import Guard, Protection, check_exempt, check_protection, guard, trust_refusals
+from .errors import Collector, ConfigError
 from .grammar import is_preflight
 from .headers import OWNED_INITIALS, PLAIN_NAMES, merge_headers
 from .observe import Observer, OnDecision, ReportLimiter
@@ -57,6 +59,8 @@ MIDDLEWARE_ARGUMENTS = (
     "catch_exceptions",
     "report_only",
     "on_decision",
+    "csrf_protection",
+    "csrf_exempt",
     *POLICY_FIELDS,
 )
 
@@ -91,6 +95,8 @@ class Snapshot(NamedTuple):
     candidate: Config | None
     observer: Observer | None
     debug: bool
+    guard: Guard | None  # csrf_protection: None when off, so that the request path pays one test
+    csrf_exempt: tuple[str, ...]  # kept while the guard is off, for the next reconfigure to turn it on
 
 
 def _snapshot(
@@ -99,13 +105,15 @@ def _snapshot(
     on_decision: OnDecision | None,
     debug: bool,
     limiter: ReportLimiter,
+    guard: Guard | None,
+    csrf_exempt: tuple[str, ...],
 ) -> Snapshot:
     observer = None
     if candidate is not None or on_decision is not None:
         # The candidate is only compared, never explained: its routes are built without debug.
         routing = None if candidate is None else build_routing(candidate, debug=False)
         observer = Observer(routing, on_decision, limiter)
-    return Snapshot(config, build_routing(config, debug), candidate, observer, debug)
+    return Snapshot(config, build_routing(config, debug), candidate, observer, debug, guard, csrf_exempt)
 
 
 class CORSMiddleware:
@@ -115,6 +123,8 @@ class CORSMiddleware:
     ``catch_exceptions`` answers an exception escaping ``app`` with a 500 that keeps the CORS headers;
     ``report_only`` (a CORSPolicy or rules) and ``on_decision`` (a callable) observe decisions
     (``observe.py``). ``debug`` and ``on_decision`` may be set later: the next request follows them.
+    ``csrf_protection`` (True, or ``"report"`` to log only) refuses cross-origin writes from origins the
+    covering rule does not allow, except on the paths of ``csrf_exempt`` (``csrf_guard.py``).
     """
 
     def __init__(
@@ -127,29 +137,58 @@ class CORSMiddleware:
         catch_exceptions: bool = False,
         report_only: CORSPolicy | RuleList | None = None,
         on_decision: OnDecision | None = None,
+        csrf_protection: Protection = False,
+        csrf_exempt: Sequence[str] = (),
         **policy_fields: Any,
     ) -> None:
+        # Every mistake at once: the arguments', the policies', the candidate's, the callback's, the guard's.
+        errors = Collector()
+        for name in policy_fields:
+            if name not in POLICY_FIELDS:
+                errors.add(unknown_field(name, "CORSMiddleware argument", MIDDLEWARE_ARGUMENTS))
+        fields = {name: value for name, value in policy_fields.items() if name in POLICY_FIELDS}
         given = [name for name, value in (("policy", policy), ("rules", rules)) if value is not None]
-        if policy_fields:
+        if fields:
             given.append("policy keywords")
+        config = candidate = None
         if len(given) != 1:
-            raise ConfigError(
-                "policy",
-                "give exactly one of: a CORSPolicy, rules=[(path, CORSPolicy), ...], or policy keywords "
-                f"such as allow_origins=[...] (got {', '.join(given) or 'none'})",
-            )
-        if policy is not None and not isinstance(policy, CORSPolicy):
-            raise ConfigError("policy", f"{policy!r} is not a CORSPolicy", value=policy)
-        config = _config(_policy_from_keywords(policy_fields) if policy_fields else policy or rules)
-        candidate = None if report_only is None else _config(report_only)
-        _check_callback(on_decision)
+            if given or not errors.errors:  # a misspelt keyword alone is said by its own error
+                errors.add(
+                    ConfigError(
+                        "policy",
+                        "give exactly one of: a CORSPolicy, rules=[(path, CORSPolicy), ...], or policy "
+                        f"keywords such as allow_origins=[...] (got {', '.join(given) or 'none'})",
+                    )
+                )
+        elif policy is not None and not isinstance(policy, CORSPolicy):
+            errors.add(ConfigError("policy", f"{policy!r} is not a CORSPolicy", value=policy))
+        else:
+            with errors.check():
+                config = _config(CORSPolicy(**fields) if fields else policy or rules)
+        with errors.check():
+            candidate = None if report_only is None else _config(report_only)
+        with errors.check():
+            _check_callback(on_decision)
+        protection, exempt = _check_guard(errors, config, csrf_protection, csrf_exempt)
+        errors.raise_if_any()
+        assert config is not None
         self._app = app
         self._catch_exceptions = bool(catch_exceptions)
         # What a covered request is handed to, chosen once: the application, or it guarded.
         self._serve = guarded(app) if catch_exceptions else app
         self._limiter = ReportLimiter()
+        # The guard's own WARNING records of refusals; its report-mode records share ``_limiter``.
+        self._refusal_limiter = ReportLimiter()
         self._writing = threading.Lock()
-        self._now = _snapshot(config, candidate, on_decision, bool(debug), self._limiter)
+        self._now = _snapshot(
+            config,
+            candidate,
+            on_decision,
+            bool(debug),
+            self._limiter,
+            self._guard(protection, exempt),
+            exempt,
+        )
 
     @classmethod
     def from_config(
@@ -166,23 +205,44 @@ class CORSMiddleware:
         return cls(app, rules=rules, **{**switches, **options})
 
     def reconfigure(
-        self, policy_or_rules: CORSPolicy | RuleList, *, report_only: CORSPolicy | RuleList | None = KEEP
+        self,
+        policy_or_rules: CORSPolicy | RuleList,
+        *,
+        report_only: CORSPolicy | RuleList | None = KEEP,
+        csrf_protection: Protection = KEEP,
+        csrf_exempt: Sequence[str] = KEEP,
     ) -> None:
         """Swap in a new policy or rule list, for the next request on. Everything is validated first; on
         error the configuration in force stays.
 
         ``report_only``: a new candidate, ``None`` for none, or left out to keep the candidate in force.
+        ``csrf_protection``, ``csrf_exempt``: new guard settings, or left out to keep those in force; the
+        origins the guard trusts are always the new rules'.
         """
-        config = _config(policy_or_rules)
-        candidate = report_only if report_only is KEEP or report_only is None else _config(report_only)
-        with self._writing:
+        errors = Collector()
+        config = candidate = None
+        with errors.check():
+            config = _config(policy_or_rules)
+        with errors.check():
+            candidate = report_only if report_only is KEEP or report_only is None else _config(report_only)
+        with self._writing:  # the settings kept are those in force when the new snapshot replaces them
             now = self._now
+            protection, exempt = _check_guard(
+                errors,
+                config,
+                self.csrf_protection if csrf_protection is KEEP else csrf_protection,
+                self.csrf_exempt if csrf_exempt is KEEP else csrf_exempt,
+            )
+            errors.raise_if_any()
+            assert config is not None
             self._now = _snapshot(
                 config,
                 now.candidate if candidate is KEEP else candidate,
                 self.on_decision,
                 now.debug,
                 self._limiter,
+                self._guard(protection, exempt),
+                exempt,
             )
 
     def reload_config(
@@ -191,12 +251,22 @@ class CORSMiddleware:
         """Read ``path`` again and swap in its rules and its ``[report_only]`` candidate (none when the
         file has none); True when it took effect.
 
+        The ``[middleware]`` table's ``csrf_protection`` and ``csrf_exempt`` take effect too, each when the
+        file sets it: a key the file leaves out keeps the value in force, so a guard turned on in code
+        is never turned off by a reload (write ``csrf_protection = false`` to turn it off). The other
+        switches (``catch_exceptions``) are fixed at construction.
+
         A file with mistakes changes nothing: the ConfigError is logged on ``cors_wsgi`` and the
         configuration in force stays (for reloading on a signal: docs/rolling-out.md).
         """
         try:
             rules, switches = load_middleware_config(path, environ=environ)
-            self.reconfigure(rules, report_only=switches.get("report_only"))
+            self.reconfigure(
+                rules,
+                report_only=switches.get("report_only"),
+                csrf_protection=switches.get("csrf_protection", KEEP),
+                csrf_exempt=switches.get("csrf_exempt", KEEP),
+            )
         except ConfigError as exc:
             logger.error(
                 "CORS configuration %s not reloaded; the previous policy stays in force:\n%s", path, exc
@@ -212,11 +282,17 @@ class CORSMiddleware:
         route = routing if routing.rules is None else route_for(routing, environ)
         origin: str | None = environ.get("HTTP_ORIGIN")
         if origin is None:  # not a CORS request
+            if now.guard is not None and (method := environ.get("REQUEST_METHOD", "")) not in SAFE_METHODS:
+                code = now.guard.screen(environ, method, None, None, route)
+                if code is not None:
+                    return now.guard.refuse(
+                        environ, start_response, code, None, route, now.observer, now.debug
+                    )
             if route is None:
                 return self._app(environ, start_response)
             tail = route.no_origin_tail
         else:
-            method = environ.get("REQUEST_METHOD")
+            method = environ.get("REQUEST_METHOD", "")
             # Most requests are not OPTIONS: only those pay for the call.
             preflight = method == "OPTIONS" and is_preflight(
                 method, origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
@@ -229,6 +305,14 @@ class CORSMiddleware:
                     answer = route.preflights.get(key) or route.preflight(key, environ)
                 else:
                     answer = route.actuals.get(origin) or route.actual(origin, environ)
+            # csrf_protection: a write the browser marks cross-origin, from an origin this answer did not
+            # allow, is refused here; a preflight is an OPTIONS, and OPTIONS is safe.
+            if now.guard is not None and method not in SAFE_METHODS:
+                code = now.guard.screen(environ, method, origin, answer, route)
+                if code is not None:
+                    return now.guard.refuse(
+                        environ, start_response, code, answer, route, now.observer, now.debug
+                    )
             if now.observer is not None:
                 now.observer.observe(environ, preflight, answer, route)
             if answer is None:  # no rule covers the path: the application answers, even an OPTIONS
@@ -264,7 +348,15 @@ class CORSMiddleware:
     def debug(self, value: bool) -> None:
         with self._writing:
             now = self._now
-            self._now = _snapshot(now.config, now.candidate, self.on_decision, bool(value), self._limiter)
+            self._now = _snapshot(
+                now.config,
+                now.candidate,
+                self.on_decision,
+                bool(value),
+                self._limiter,
+                now.guard,
+                now.csrf_exempt,
+            )
 
     @property
     def on_decision(self) -> OnDecision | None:
@@ -277,7 +369,24 @@ class CORSMiddleware:
         _check_callback(value)
         with self._writing:
             now = self._now
-            self._now = _snapshot(now.config, now.candidate, value, now.debug, self._limiter)
+            self._now = _snapshot(
+                now.config, now.candidate, value, now.debug, self._limiter, now.guard, now.csrf_exempt
+            )
+
+    @property
+    def csrf_protection(self) -> Protection:
+        """The cross-origin write guard: False (off), True, or ``"report"`` (log what it would refuse).
+        ``reconfigure`` and ``reload_config`` may change it."""
+        guard = self._now.guard
+        return False if guard is None else guard.protection
+
+    @property
+    def csrf_exempt(self) -> tuple[str, ...]:
+        """The path globs the guard lets through whatever their origin."""
+        return self._now.csrf_exempt
+
+    def _guard(self, protection: Protection, exempt: tuple[str, ...]) -> Guard | None:
+        return guard(protection, exempt, self._limiter, self._refusal_limiter)
 
     @property
     def app(self) -> WSGIApplication:
@@ -307,10 +416,17 @@ def _check_callback(on_decision: object) -> None:
         raise ConfigError("on_decision", f"{on_decision!r} is not callable", value=on_decision)
 
 
-def _policy_from_keywords(fields: dict[str, Any]) -> CORSPolicy:
-    unknown = [name for name in fields if name not in POLICY_FIELDS]
-    if unknown:
-        raise ConfigError.collect(
-            [unknown_field(name, "CORSMiddleware argument", MIDDLEWARE_ARGUMENTS) for name in unknown]
-        )
-    return CORSPolicy(**fields)
+def _check_guard(
+    errors: Collector, config: Config | None, csrf_protection: object, csrf_exempt: object
+) -> tuple[Protection, tuple[str, ...]]:
+    """The guard's settings, validated; with the guard set, what the rules let in must be fit to trust."""
+    protection: Protection = False
+    exempt: tuple[str, ...] = ()
+    with errors.check():
+        protection = check_protection(csrf_protection)
+    with errors.check():
+        exempt = check_exempt(csrf_exempt)
+    if protection is not False and config is not None:
+        for error in trust_refusals(config):
+            errors.add(error)
+    return protection, exempt

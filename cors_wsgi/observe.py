@@ -49,14 +49,18 @@ _NO_RULE_OUTCOME = Outcome(False, NO_RULE, "-")
 
 
 class DecisionEvent(NamedTuple):
-    """One CORS request as decided: what ``on_decision`` receives, for counters and audits. Immutable."""
+    """One CORS request as decided: what ``on_decision`` receives, for counters and audits. Immutable.
+
+    A write refused by ``csrf_protection`` is an event too, on any path: ``allowed`` False, ``reason`` a
+    code of ``refusals.CSRF_CODES``, ``origin`` ``""`` when the request had none.
+    """
 
     kind: Literal["preflight", "actual"]
     origin: str
     method: str  # the request's method; for a preflight, the method it asks for
     path: str  # SCRIPT_NAME + PATH_INFO
     allowed: bool
-    reason: str | None  # None when allowed, else a stable code such as "origin-not-allowed"
+    reason: str | None  # None when allowed, else a stable code such as "origin-not-allowed" or "csrf-..."
     rule: str  # the path pattern of the enforced rule ("*" for a single policy, "-" for none)
     report_only: ReportOnlyDifference | None = None  # the candidate's outcome, where it differs
 
@@ -103,10 +107,17 @@ class Observer(NamedTuple):
     limiter: ReportLimiter
 
     def observe(
-        self, environ: Mapping[str, Any], preflight: bool, answer: Answer | None, route: Route | None
+        self,
+        environ: Mapping[str, Any],
+        preflight: bool,
+        answer: Answer | None,
+        route: Route | None,
+        refused: str | None = None,
     ) -> None:
         """Report and deliver one CORS request: ``answer`` is what the middleware sends, from ``route``
-        (both None when no enforced rule covers the path)."""
+        (both None when no enforced rule covers the path). ``refused``: the code of a cross-origin write
+        that ``csrf_protection`` refused; the event then gives it as the reason (CORS had not allowed that
+        origin either), and the candidate is compared as for any request."""
         enforced = _NO_RULE_OUTCOME if answer is None or route is None else _outcome(answer, route)
         candidate = None
         if self.candidate is not None:
@@ -115,7 +126,7 @@ class Observer(NamedTuple):
                 report(environ, preflight, enforced, candidate, self.limiter)
         if self.on_decision is None:
             return
-        if answer is None and (candidate is None or candidate.reason == NO_RULE):
+        if refused is None and answer is None and (candidate is None or candidate.reason == NO_RULE):
             return  # neither policy covers this path: not a request CORS decides here
         event = DecisionEvent(
             "preflight" if preflight else "actual",
@@ -123,7 +134,7 @@ class Observer(NamedTuple):
             environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"] if preflight else environ.get("REQUEST_METHOD", ""),
             request_path(environ),
             enforced.allowed,
-            enforced.reason,
+            enforced.reason if refused is None else refused,
             enforced.rule,
             candidate if candidate is not None and candidate.allowed != enforced.allowed else None,
         )

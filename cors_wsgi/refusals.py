@@ -22,6 +22,14 @@ DOT_SEGMENT = "path-dot-segment"
 
 CODES = (ORIGIN, METHOD, METHOD_SYNTAX, HEADERS, HEADERS_SYNTAX, PRIVATE_NETWORK, DOT_SEGMENT)
 
+# A cross-origin write refused by ``csrf_protection`` (``cors_wsgi.csrf``), not a CORS decision: the
+# browser said so in Sec-Fetch-Site, or (without that header) the Origin does not match the Host. The
+# Refusal's ``value`` is the Origin, ``detail`` the Sec-Fetch-Site value or the Host, then the path rule.
+CSRF_SEC_FETCH_SITE = "csrf-sec-fetch-site"
+CSRF_ORIGIN = "csrf-origin-not-host"
+
+CSRF_CODES = (CSRF_SEC_FETCH_SITE, CSRF_ORIGIN)
+
 
 class Refusal(NamedTuple):
     """One reason: its ``code``, the request ``value`` at fault, and what the policy had instead.
@@ -37,6 +45,9 @@ class Refusal(NamedTuple):
 
 __all__ = [
     "CODES",
+    "CSRF_CODES",
+    "CSRF_ORIGIN",
+    "CSRF_SEC_FETCH_SITE",
     "DOT_SEGMENT",
     "HEADERS",
     "HEADERS_SYNTAX",
