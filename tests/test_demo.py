@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,8 @@ import pytest
 from conftest import ROOT, demo_env, get_free_port, http_get, port_is_free, stop, wait_until_serving
 from werkzeug.test import Client
 
-from cors_wsgi import CORSPolicy, load_middleware_config
+from cors_wsgi import CORSPolicy
+from cors_wsgi.config import load_middleware_config
 from demo_app.__main__ import browser_url, parse_args
 from demo_app.app import CONFIG_PATH, create_app
 from demo_app.frontend import config_js, frontend_app
@@ -330,6 +333,34 @@ def test_launcher_warns_when_the_frontend_origin_is_not_allowed(demo_server: Any
     # The check was a preflight, answered by the middleware: the app's counters saw nothing.
     seen = json.loads(http_get(f"http://127.0.0.1:{server.api_port}/api/hits")[2])
     assert set(seen) == {"GET /api/hits"}  # only the fixture's readiness polls and this request
+
+
+def post_note(url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=b"a note", method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_the_running_demo_refuses_a_forged_write_and_says_so_in_the_terminal(demo_server: Any) -> None:
+    server = demo_server()
+    url = f"http://127.0.0.1:{server.api_port}/api/notes"
+    forged = {"Origin": NOT_ALLOWED, "Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"}
+    assert post_note(url, forged) == (403, b"Cross-origin request refused\n")
+    listed = {"Origin": server.frontend_url, "Sec-Fetch-Site": "same-site", "Content-Type": "text/plain"}
+    assert post_note(url, listed) == (201, b'{"notes":1}\n')
+    assert stop(server.proc) == 0
+    out = server.output()
+    assert '"POST /api/notes HTTP/1.1" 403' in out
+    assert '"POST /api/notes HTTP/1.1" 201' in out
+    expected = (
+        f"cors_wsgi: cross-origin 'POST' '/api/notes' refused: origin='{NOT_ALLOWED}' "
+        "sec-fetch-site='cross-site' csrf-sec-fetch-site rule='/api/*'"
+    )
+    assert expected in out, out
+    assert out.count("cors_wsgi: ") == 1  # the allowed write is not logged
 
 
 def test_gunicorn_serves_the_api_with_cors_headers(tmp_path: Path) -> None:
