@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import signal
 import socket
 import sys
@@ -104,6 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
 
     from .app import CONFIG_PATH, create_app  # after the port check: importing Flask takes a moment
+
+    # The library logs to "cors_wsgi" and leaves the output to the application: here, the terminal, so that
+    # a write the guard refuses shows up next to werkzeug's request line.
+    shown = logging.StreamHandler()
+    shown.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    logging.getLogger("cors_wsgi").addHandler(shown)
 
     try:
         api = create_app()

@@ -24,7 +24,8 @@ from demo_app.frontend import frontend_app
 pytestmark = pytest.mark.browser
 
 PAGE_TIMEOUT_MS = 20_000
-ALLOWED = ("simple", "preflight", "credentials")
+ALLOWED = ("simple", "preflight", "credentials", "write")
+WRITE_REFUSED = "write refused: the API's write guard answered 403 before the application ran"
 REFUSED_BY_POLICY = ("refused-method", "refused-header")
 
 
@@ -78,7 +79,7 @@ def test_page_on_the_allowed_origin_reads_every_allowed_response(browser: Any, d
     for scenario in ALLOWED:
         result = run.results[scenario]
         assert result["outcome"] == "allowed", (scenario, result, run.console)
-        assert result["status"] == 200
+        assert result["status"] == (201 if scenario == "write" else 200)  # a note is created
         assert result["asExpected"] is True, (scenario, result)
     assert run.results["simple"]["body"] == {"message": "Hello from your API!"}
     # The preflighted PUT arrived with its JSON body and custom header...
@@ -90,6 +91,11 @@ def test_page_on_the_allowed_origin_reads_every_allowed_response(browser: Any, d
     assert run.results["credentials"]["body"]["token"]
     # X-Request-Id is readable only because cors.toml lists it in expose_headers.
     assert len(run.results["simple"]["headers"]["x-request-id"]) == 32
+    # The write went through the guard (this origin is listed) and reached the app once.
+    assert run.results["write"]["status"] == 201
+    assert run.results["write"]["body"] == {"notes": 1}
+    assert hits(server).get("POST /api/notes") == 1
+    assert "passed the API's write guard" in run.explain
     # The only CORS complaints are the two refused preflights this page provokes on purpose.
     errors = cors_errors(run)
     assert len(errors) == len(REFUSED_BY_POLICY), run.console
@@ -132,15 +138,30 @@ def test_page_on_another_origin_is_refused_by_the_browser(browser: Any, demo_ser
     assert "This refusal is the demonstration" in run.explain
     assert "No 'Access-Control-Allow-Origin' header is present" in run.explain  # what the console line means
     api = server.api_url
-    for path in ("/api/data", "/api/echo", "/api/session"):
+    for path in ("/api/data", "/api/echo", "/api/session", "/api/notes"):
         expected = f"Access to fetch at '{api}{path}' from origin '{other}' has been blocked by CORS policy"
         assert any(expected in m for m in run.console), (expected, run.console)
-    # CORS guards reading, not sending: the simple GET and POST did reach the app, and the browser
-    # withheld the answers. The preflighted PUT never did: its preflight was refused first.
+    assert_writes_refused(server, run.results, run.explain)
+
+
+def assert_writes_refused(server: DemoServer, results: dict[str, dict[str, Any]], explain: str) -> None:
+    """What a page on an unlisted origin got: reads sent, writes sent and refused by the guard."""
+    # CORS guards reading, not sending: the simple GET did reach the app, and the browser withheld the
+    # answer. The preflighted PUT never was sent: its preflight was refused first.
     counts = hits(server)
     assert counts.get("GET /api/data") == 1
-    assert counts.get("POST /api/session") == 1
     assert "PUT /api/echo" not in counts
+    # The simple POSTs were sent too (no preflight), with the page's Origin; without the write guard they
+    # would have run (the demo had that hole before csrf_protection). Now the guard answers 403 first.
+    log = server.output()
+    assert '"POST /api/session HTTP/1.1" 403' in log
+    assert '"POST /api/notes HTTP/1.1" 403' in log
+    # The guard's own record, shown by the launcher (one per origin and rule a minute: the second held back).
+    assert log.count("cors_wsgi: cross-origin 'POST' '/api/session' refused: origin=") == 1, log
+    assert "POST /api/session" not in counts
+    assert "POST /api/notes" not in counts
+    assert results["write"]["note"] == WRITE_REFUSED  # what the page shows in the write's row
+    assert "Write refused: the API's write guard" in explain
 
 
 def test_refused_preflight_stops_the_actual_request_before_the_app(browser: Any, demo_server: Any) -> None:

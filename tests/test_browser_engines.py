@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from engines import open_engine
-from test_browser import ALLOWED, REFUSED_BY_POLICY, hits, second_frontend
+from test_browser import ALLOWED, REFUSED_BY_POLICY, assert_writes_refused, hits, second_frontend
 
 pytestmark = pytest.mark.browser
 
@@ -41,12 +41,15 @@ def test_page_on_the_allowed_origin_reads_every_allowed_response(engine: str, de
     assert results["preflight"]["body"]["json"] == {"hello": "world"}
     assert results["credentials"]["body"]["token"]  # the cookie came back on the credentialed GET
     assert len(results["simple"]["headers"]["x-request-id"]) == 32  # readable: listed in expose_headers
+    assert results["write"]["body"] == {"notes": 1}  # the listed origin writes through the guard
     for scenario in REFUSED_BY_POLICY:
         assert results[scenario]["outcome"] == "blocked", (engine, scenario, results[scenario])
         assert results[scenario]["asExpected"] is True
     assert all(r["asExpected"] for r in results.values()), results
     counts = hits(server)
     assert "DELETE /api/data" not in counts  # the refused preflight stopped it before the app
+    assert counts.get("POST /api/notes") == 1
+    assert "passed the API's write guard" in explain
     assert not [key for key in counts if key.startswith("OPTIONS ")]
 
 
@@ -65,6 +68,4 @@ def test_page_on_another_origin_is_refused(engine: str, where: str, demo_server:
     for scenario, result in results.items():
         assert result["outcome"] == "blocked", (engine, scenario, result)
         assert result["errorName"] == "TypeError", result
-    counts = hits(server)
-    assert counts.get("GET /api/data") == 1  # CORS guards reading, not sending
-    assert "PUT /api/echo" not in counts  # the preflight was refused first
+    assert_writes_refused(server, results, explain)

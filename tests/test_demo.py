@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,8 @@ import pytest
 from conftest import ROOT, demo_env, get_free_port, http_get, port_is_free, stop, wait_until_serving
 from werkzeug.test import Client
 
-from cors_wsgi import CORSPolicy, load_config
+from cors_wsgi import CORSPolicy
+from cors_wsgi.config import load_middleware_config
 from demo_app.__main__ import browser_url, parse_args
 from demo_app.app import CONFIG_PATH, create_app
 from demo_app.frontend import config_js, frontend_app
@@ -26,7 +29,7 @@ NOT_ALLOWED = "http://127.0.0.1:3000"  # same machine, different origin
 @pytest.fixture
 def client() -> Client:
     # The demo's real cors.toml, without whatever CORS_ALLOW_ORIGINS the test runner happens to have.
-    return Client(create_app(load_config(CONFIG_PATH, environ={})))
+    return Client(create_app(environ={}))
 
 
 def preflight(client: Client, path: str, method: str, headers: str = "", origin: str = FRONTEND) -> Any:
@@ -36,8 +39,9 @@ def preflight(client: Client, path: str, method: str, headers: str = "", origin:
     return client.options(path, headers=request_headers)
 
 
-def test_default_policy_allows_exactly_the_demo_frontend() -> None:
-    [(path, policy)] = load_config(CONFIG_PATH, environ={})
+def test_default_policy_allows_exactly_the_demo_frontend_and_guards_writes() -> None:
+    [(path, policy)], switches = load_middleware_config(CONFIG_PATH, environ={})
+    assert switches == {"csrf_protection": True}
     assert path == "/api/*"
     assert policy == CORSPolicy(
         allow_origins=["http://localhost:3000"],
@@ -123,6 +127,74 @@ def test_session_cookie_is_set_lax_and_read_back(client: Client) -> None:
     assert started.headers["Access-Control-Allow-Credentials"] == "true"
     read = client.get("/api/session", headers={"Origin": FRONTEND})  # the test client keeps the cookie
     assert read.get_json() == {"token": token}
+
+
+# A browser's write from each kind of page: (Origin, Sec-Fetch-Site); the demo API is localhost:5000.
+FROM_THE_FRONTEND = {"Origin": FRONTEND, "Sec-Fetch-Site": "same-site"}
+FROM_ANOTHER_SITE = {"Origin": NOT_ALLOWED, "Sec-Fetch-Site": "cross-site"}
+FROM_ANOTHER_PORT = {"Origin": "http://localhost:3001", "Sec-Fetch-Site": "same-site"}
+
+
+def write(client: Client, headers: dict[str, str]) -> Any:
+    return client.post(
+        "/api/notes",
+        base_url="http://localhost:5000",
+        data="a note",
+        headers={"Content-Type": "text/plain", **headers},
+    )
+
+
+def test_the_frontend_writes_a_note_and_reads_the_count(client: Client) -> None:
+    response = write(client, FROM_THE_FRONTEND)
+    assert response.status_code == 201
+    assert response.get_json() == {"notes": 1}
+    assert response.headers["Access-Control-Allow-Origin"] == FRONTEND
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    counted = client.get("/api/notes", headers={"Origin": FRONTEND})
+    assert counted.get_json() == {"notes": 1}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        FROM_ANOTHER_SITE,
+        FROM_ANOTHER_PORT,  # same site (ports do not count), so a Lax cookie would go along: still refused
+        {"Origin": NOT_ALLOWED},  # a browser without Sec-Fetch-Site: Origin is not the API's Host
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},  # a sandboxed iframe
+    ],
+    ids=["cross-site", "same-site", "origin-only", "null"],
+)
+def test_a_write_from_an_unlisted_origin_is_refused_before_the_app(
+    client: Client, headers: dict[str, str]
+) -> None:
+    response = write(client, headers)
+    assert response.status_code == 403
+    assert response.mimetype == "text/plain"
+    assert not [h for h, _ in response.headers if h.lower().startswith("access-control-")]
+    assert client.get("/api/notes").get_json() == {"notes": 0}
+    assert "POST /api/notes" not in client.get("/api/hits").get_json()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # curl, a server: not a browser, no Origin
+        {"Origin": "http://localhost:5000", "Sec-Fetch-Site": "same-origin"},  # a page of the API itself
+        {"Origin": "http://localhost:5000"},  # the same without Sec-Fetch-Site: Origin equals Host
+    ],
+    ids=["no-origin", "same-origin", "origin-equals-host"],
+)
+def test_a_write_that_is_not_cross_origin_passes(client: Client, headers: dict[str, str]) -> None:
+    assert write(client, headers).status_code == 201
+    assert client.get("/api/notes").get_json() == {"notes": 1}
+
+
+def test_the_guard_leaves_reading_and_preflights_to_cors(client: Client) -> None:
+    # GET, HEAD and OPTIONS always pass the guard: an unlisted origin's GET reaches the app (no grant).
+    response = client.get("/api/notes", headers=FROM_ANOTHER_SITE)
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert preflight(client, "/api/notes", "POST", "content-type").status_code == 204
 
 
 def test_frontend_serves_page_script_and_api_location() -> None:
@@ -261,6 +333,34 @@ def test_launcher_warns_when_the_frontend_origin_is_not_allowed(demo_server: Any
     # The check was a preflight, answered by the middleware: the app's counters saw nothing.
     seen = json.loads(http_get(f"http://127.0.0.1:{server.api_port}/api/hits")[2])
     assert set(seen) == {"GET /api/hits"}  # only the fixture's readiness polls and this request
+
+
+def post_note(url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=b"a note", method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_the_running_demo_refuses_a_forged_write_and_says_so_in_the_terminal(demo_server: Any) -> None:
+    server = demo_server()
+    url = f"http://127.0.0.1:{server.api_port}/api/notes"
+    forged = {"Origin": NOT_ALLOWED, "Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"}
+    assert post_note(url, forged) == (403, b"Cross-origin request refused\n")
+    listed = {"Origin": server.frontend_url, "Sec-Fetch-Site": "same-site", "Content-Type": "text/plain"}
+    assert post_note(url, listed) == (201, b'{"notes":1}\n')
+    assert stop(server.proc) == 0
+    out = server.output()
+    assert '"POST /api/notes HTTP/1.1" 403' in out
+    assert '"POST /api/notes HTTP/1.1" 201' in out
+    expected = (
+        f"cors_wsgi: cross-origin 'POST' '/api/notes' refused: origin='{NOT_ALLOWED}' "
+        "sec-fetch-site='cross-site' csrf-sec-fetch-site rule='/api/*'"
+    )
+    assert expected in out, out
+    assert out.count("cors_wsgi: ") == 1  # the allowed write is not logged
 
 
 def test_gunicorn_serves_the_api_with_cors_headers(tmp_path: Path) -> None:

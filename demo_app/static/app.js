@@ -44,6 +44,27 @@ const SCENARIOS = [
     },
   },
   {
+    id: "write",
+    title: "Write through the guard",
+    request: "POST /api/notes, text/plain, credentials: \"include\"",
+    expect: "allowed",
+    // What the row says when the fetch fails: this page never sees the 403 (no CORS grant on it), so it
+    // says what the API did, which the tests check on the server side.
+    refusedNote: "write refused: the API's write guard answered 403 before the application ran",
+    // A simple request (no preflight): the shape a forged form or a no-cors fetch has. The API's write
+    // guard lets it through from this origin because cors.toml lists it, and refuses it from any other.
+    async run() {
+      const r = await call("/api/notes", {
+        method: "POST",
+        credentials: "include",
+        headers: { "Content-Type": "text/plain" },
+        body: `a note from ${window.location.origin}`,
+      });
+      const ok = r.status === 201 && r.body.notes >= 1;
+      return { ...r, ok, summary: `note saved: the API has recorded ${r.body.notes} write(s)` };
+    },
+  },
+  {
     id: "refused-method",
     title: "Method the policy refuses",
     request: "DELETE /api/data",
@@ -89,6 +110,7 @@ async function runScenario(scenario) {
     result.outcome = "blocked";
     result.error = `${err.name}: ${err.message}`;
     result.errorName = err.name;
+    if (scenario.refusedNote) result.note = scenario.refusedNote;
   }
   result.asExpected = scenario.expect === "blocked"
     ? result.outcome === "blocked"
@@ -107,6 +129,12 @@ function render(scenario, result) {
   const line = document.createElement("div");
   line.textContent = result.outcome === "allowed" ? result.summary : result.error;
   details.append(line);
+  if (result.note) {
+    const note = document.createElement("div");
+    note.className = "refused-note";
+    note.textContent = result.note;
+    details.append(note);
+  }
   if (result.headers) {
     const pre = document.createElement("pre");
     pre.textContent = Object.entries(result.headers).map(([k, v]) => `${k}: ${v}`).join("\n");
@@ -171,10 +199,18 @@ function explain(results) {
     add("The console's \u201cblocked by CORS policy: No 'Access-Control-Allow-Origin' header is present " +
         "on the requested resource\u201d means exactly that: the API answered without granting this " +
         "origin. Preflighted requests (the PUT, the DELETE) were not even sent: their preflight was refused.");
+    add("The writes (POST /api/session, POST /api/notes) are simple requests: the browser sent them " +
+        "without asking first, and CORS alone would have let the API run them with your cookie, " +
+        "withholding only the answer. Write refused: the API's write guard (csrf_protection in " +
+        "cors.toml) answered 403 before the application ran. This page cannot see that answer; the " +
+        "API's log shows \u201cPOST /api/notes HTTP/1.1\u201d 403, and the page on the allowed origin " +
+        "shows the count of writes unchanged.");
     add("Open http://localhost:3000, the origin the policy allows, to see the same page read the API.");
   } else {
     box.dataset.kind = "allowed";
     add(`This page (${origin}) is allowed by the API's CORS policy, so it reads every allowed response.`);
+    add("Its write (POST /api/notes) passed the API's write guard because the policy lists this origin; " +
+        "from any other origin the guard refuses it with 403 before the application runs.");
     add("The browser console shows two CORS errors on purpose: the DELETE and the PUT with X-Not-Allowed " +
         "ask for a method and a header the policy does not allow, their preflights get 403, and the " +
         "browser reports \u201cResponse to preflight request doesn't pass access control check\u201d for each.");
