@@ -84,6 +84,13 @@ def cors_wsgi(cfg: OriginConfig, headers: tuple[str, ...] = HEADERS, app: WSGIAp
     return CORSMiddleware(app, cors_wsgi_policy(cfg, headers))
 
 
+def cors_wsgi_guarded(cfg: OriginConfig) -> WSGIApp:
+    """cors_wsgi as configured for the other cases, with the cross-origin write guard on."""
+    from cors_wsgi import CORSMiddleware
+
+    return CORSMiddleware(bare_app, cors_wsgi_policy(cfg), csrf_protection=True)
+
+
 def cors_wsgi_rules(cfg: OriginConfig) -> WSGIApp:
     from cors_wsgi import CORSMiddleware
 
@@ -194,6 +201,17 @@ def cases() -> list[Case]:
             Case(f"{kind}/cors_wsgi_report_only", lambda: _observed(main, report_only=True), _same(env)),
             Case(f"{kind}/cors_wsgi_on_decision", lambda: _observed(main, on_decision=True), _same(env)),
         ]
+    # The write guard: every request kind with it on, and writes (a POST the rule allows, a same-origin
+    # POST, a forged one it refuses) with it off and on.
+    for kind in ("get_allowed", "get_refused", "get_no_origin", "preflight_allowed", "preflight_refused"):
+        env = request_environ(KINDS[kind], main)
+        out.append(Case(f"{kind}/cors_wsgi_guard", lambda: cors_wsgi_guarded(main), _same(env)))
+    for label, env in GUARD_WRITES.items():
+        out += [
+            Case(f"{label}/bare", lambda: bare_app, _same(env)),
+            Case(f"{label}/cors_wsgi", lambda: cors_wsgi(main), _same(env)),
+            Case(f"{label}/cors_wsgi_guard", lambda: cors_wsgi_guarded(main), _same(env)),
+        ]
     hostile_acrh = request_environ(
         KINDS["preflight_allowed"], main, HTTP_ACCESS_CONTROL_REQUEST_HEADERS=",".join(["x"] * 2048)[:4095]
     )
@@ -218,6 +236,27 @@ def cases() -> list[Case]:
             Case(f"flask_{kind}/flask_minimal", _flask_minimal, _same(env)),
         ]
     return out
+
+
+_POST = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "text/plain"}
+GUARD_WRITES: dict[str, Environ] = {
+    # A credentialed fetch POST from the listed frontend (another port of the same site).
+    "post_allowed": request_environ(
+        KINDS["get_allowed"], main_config(), HTTP_SEC_FETCH_SITE="same-site", **_POST
+    ),
+    # A form POST from the API's own pages.
+    "post_same_origin": request_environ(
+        KINDS["get_no_origin"],
+        main_config(),
+        HTTP_ORIGIN="http://127.0.0.1:8000",
+        HTTP_SEC_FETCH_SITE="same-origin",
+        **_POST,
+    ),
+    # A forged form POST from an unlisted site: refused 403 with the guard on.
+    "post_forged": request_environ(
+        KINDS["get_refused"], main_config(), HTTP_SEC_FETCH_SITE="cross-site", **_POST
+    ),
+}
 
 
 def _observed(cfg: OriginConfig, *, report_only: bool = False, on_decision: bool = False) -> WSGIApp:
@@ -478,6 +517,25 @@ def table(counts: dict[str, float]) -> str:
             "|---|---:|---:|---:|",
             f"| `/api/data`, `/api/items/<n>` | {plain:,.0f} | {same:,.0f} | {new:,.0f} |",
         ]
+    guard_rows = [
+        (f"{kind}", label, "≤ 2%") for kind, label, _t, _b in TARGETS if kind in ACTUAL_AND_PREFLIGHT
+    ] + [
+        ("post_allowed", "POST, allowed origin (Sec-Fetch-Site: same-site)", "≤ +1,000"),
+        ("post_same_origin", "POST, same origin (Sec-Fetch-Site: same-origin)", "≤ +1,000"),
+        ("post_forged", "POST, forged from an unlisted site (refused 403 when on)", "-"),
+    ]
+    lines += [
+        "",
+        "| write guard (cors_wsgi's own instructions) | guard off | guard on | added | target |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for scenario, label, goal in guard_rows:
+        off = _added(counts, scenario, "cors_wsgi", True)
+        on = _added(counts, scenario, "cors_wsgi_guard", True)
+        if off is None or on is None:
+            continue
+        added = on - off
+        lines.append(f"| {label} | {off:,.0f} | {on:,.0f} | {added:+,.0f} ({added / off:+.1%}) | {goal} |")
     hostile = [
         ("hostile_acrh_2047_repeats", "preflight, ACRH of 2,047 repeated names (4,095 chars)"),
         ("hostile_acrh_100_names", "preflight, ACRH of 100 distinct names, none allowed (4,096 chars)"),
@@ -505,6 +563,15 @@ def table(counts: dict[str, float]) -> str:
         times = f"{ours / allowed_get:.1f}x" if allowed_get else "-"
         lines.append(f"| {label} | {ours:,.0f} | {times} | {f'{floor:,.0f}' if floor else '-'} |")
     return "\n".join(lines)
+
+
+ACTUAL_AND_PREFLIGHT = (
+    "get_allowed",
+    "get_refused",
+    "get_no_origin",
+    "preflight_allowed",
+    "preflight_refused",
+)
 
 
 def _share(peer_added: float, added: float) -> str:
