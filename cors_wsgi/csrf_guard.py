@@ -90,9 +90,27 @@ def check_exempt(value: object) -> tuple[str, ...]:
     errors = Collector()
     for pattern in value:
         with errors.check():
-            ExemptPaths([pattern])
+            paths = ExemptPaths([pattern])
+            if all(paths.covers(path) for path in _ANY_PATHS):
+                raise ConfigError(
+                    "csrf_exempt",
+                    f"{pattern!r} exempts every path: the guard would refuse nothing",
+                    value=pattern,
+                    hint="; list the paths that take cross-site writes (webhooks, OAuth or SAML callbacks), "
+                    "or leave csrf_protection off",
+                )
+            if "/./" in f"{pattern}/" or "/../" in f"{pattern}/":
+                raise ConfigError(
+                    "csrf_exempt",
+                    f"{pattern!r} has a '.' or '..' segment: such a path is never exempt",
+                    value=pattern,
+                )
     errors.raise_if_any()
     return tuple(value)
+
+
+# Paths unlike each other: a pattern that covers them all covers every path.
+_ANY_PATHS = ("/", "/a", "/api/items/1", "/webhooks/x", "/zz/yy/xx/ww.html")
 
 
 class Guard(Frozen):
@@ -103,7 +121,7 @@ class Guard(Frozen):
     report_only: bool
     exempt: ExemptPaths
     patterns: tuple[str, ...]
-    reports: ReportLimiter  # the report-only records' limiter: would-be refusals share its budget
+    reports: ReportLimiter  # the budget of report mode's records of would-be refusals
     refusals: ReportLimiter  # the WARNING records of refusals
 
     def __init__(

@@ -31,6 +31,9 @@ unless ``import_functions`` is set. Warnings are legal configurations that a sec
   upper-case letters, no scheme);
 - ``method-not-normalised``: a method such as ``patch`` that fetch() does not upper-case;
 - ``expose-never-readable``: ``Set-Cookie`` in ``expose_headers``, which scripts never read;
+- ``csrf-guard-trusts-every-origin``: a rule allowing ``"*"`` and a method other than GET, HEAD or OPTIONS,
+  in a file with ``csrf_protection`` set: the guard trusts what a rule allows, so it refuses no cross-site
+  write on that rule's paths;
 - ``credentials-without-csrf-protection``: a rule with ``allow_credentials`` in a file whose ``[middleware]``
   does not say ``csrf_protection``: CORS never stops a browser from sending a cross-site form POST with the
   user's cookies, and the guard does (``cors_wsgi.csrf_guard``).
@@ -51,6 +54,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .config import ORIGINS_ENV, _origins_override, build_rule, read_toml, rule_location, rule_tables
+from .csrf import SAFE_METHODS
 from .csrf_guard import check_protection, policy_trust_refusals
 from .errors import ConfigError
 from .grammar import MAX_AGE_CAPS, is_insecure_origin, is_loopback_host, pattern_host
@@ -205,6 +209,8 @@ def lint_mapping(
             warnings = [(code, msg) for code, msg in warnings if code not in _TRUST_WARNINGS]
         elif guard is None and policy.allow_credentials and suggest_guard:
             warnings.append(("credentials-without-csrf-protection", _GUARD_SUGGESTION))
+        if guard and policy.allow_origins == ("*",) and not SAFE_METHODS.issuperset(policy.allow_methods):
+            warnings.append(("csrf-guard-trusts-every-origin", _TRUSTS_EVERYONE))
         findings += [Finding("warning", code, msg, index, path) for code, msg in warnings]
         findings += [
             Finding("warning", "path-never-matches", m, index, path) for m in _path_never_matches(path)
@@ -241,6 +247,11 @@ def _csrf_protection(data: Mapping[str, Any]) -> object:
 # The warnings the guard's refusals replace when it is set: each of these origins is then an error.
 _TRUST_WARNINGS = frozenset(
     {"regex-admits-other-sites", "regex-unescaped-dot", "wildcard-covers-public-suffix", "null-origin"}
+)
+_TRUSTS_EVERYONE = (
+    'allow_origins = ["*"] with csrf_protection: the guard trusts the origins a rule allows, so on this '
+    "rule's paths it refuses no cross-site write, and a form POST from any site arrives with the user's "
+    "cookies; list the origins that may write, or keep cookie-authenticated writes off these paths"
 )
 _GUARD_SUGGESTION = (
     "allow_credentials: CORS decides who may read responses, not who may send requests: any site can still "

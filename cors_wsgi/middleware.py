@@ -203,7 +203,9 @@ class CORSMiddleware:
         # What a covered request is handed to, chosen once: the application, or it guarded.
         self._serve = guarded(app) if catch_exceptions else app
         self._limiter = ReportLimiter()
-        # The guard's own WARNING records of refusals; its report-mode records share ``_limiter``.
+        # The guard's records, each kind with its own budget: forged requests cannot crowd out the
+        # candidate's records, nor would-be refusals the refusals.
+        self._guard_report_limiter = ReportLimiter()
         self._refusal_limiter = ReportLimiter()
         # Writers only; reentrant, so that a reload can hold it while it reads the file and swaps.
         self._writing = threading.RLock()
@@ -290,6 +292,7 @@ class CORSMiddleware:
         reloads the one that reads last is the one in force.
         """
         with self._writing:
+            before = (self.csrf_protection, self.csrf_exempt)
             try:
                 rules, switches = load_middleware_config(path, environ=environ)
                 self.reconfigure(
@@ -303,6 +306,7 @@ class CORSMiddleware:
                     "CORS configuration %s not reloaded; the previous policy stays in force:\n%s", path, exc
                 )
                 return False
+        _warn_if_weakened(path, before, (self.csrf_protection, self.csrf_exempt))
         if bool(switches.get("catch_exceptions", self._catch_exceptions)) != self._catch_exceptions:
             logger.warning(
                 "CORS configuration %s sets catch_exceptions = %s, but the middleware in force has %s: it is "
@@ -445,7 +449,7 @@ class CORSMiddleware:
         return self._now.csrf_exempt
 
     def _guard(self, protection: Protection, exempt: tuple[str, ...]) -> Guard | None:
-        return guard(protection, exempt, self._limiter, self._refusal_limiter)
+        return guard(protection, exempt, self._guard_report_limiter, self._refusal_limiter)
 
     @property
     def app(self) -> WSGIApplication:
@@ -473,6 +477,23 @@ def _config(policy_or_rules: CORSPolicy | RuleList | None) -> Config:
 def _check_callback(on_decision: object) -> None:
     if on_decision is not None and not callable(on_decision):
         raise ConfigError("on_decision", f"{on_decision!r} is not callable", value=on_decision)
+
+
+_STRENGTH = {False: 0, "report": 1, True: 2}
+
+
+def _warn_if_weakened(
+    path: str | os.PathLike[str],
+    before: tuple[Protection, tuple[str, ...]],
+    after: tuple[Protection, tuple[str, ...]],
+) -> None:
+    """A reload that turns the guard off, down to report mode, or exempts more paths says so loudly."""
+    (was, exempt_before), (now, exempt_after) = before, after
+    if _STRENGTH[now] < _STRENGTH[was]:
+        logger.warning("CORS configuration %s turned csrf_protection from %r to %r", path, was, now)
+    added = [pattern for pattern in exempt_after if pattern not in exempt_before]
+    if now is not False and added:
+        logger.warning("CORS configuration %s exempts more paths from csrf_protection: %s", path, added)
 
 
 def _check_guard(

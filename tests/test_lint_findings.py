@@ -234,3 +234,20 @@ def test_case16_exposing_set_cookie_warns(name: str) -> None:
     [(code, message)] = warnings(findings)
     assert code == "expose-never-readable"
     assert f"expose_headers: {name!r} is never readable by scripts" in message
+
+
+def test_a_star_rule_under_the_guard_is_named_as_trusting_every_origin() -> None:
+    # The guard trusts what a rule allows; "*" lets every site's form POST through on that rule's paths.
+    findings = lint_mapping(
+        {
+            "middleware": {"csrf_protection": True},
+            "rule": [
+                {"path": "/public/*", "allow_origins": ["*"], "allow_methods": ["GET", "POST"]},
+                {"path": "/docs/*", "allow_origins": ["*"]},  # GET only: public reads
+                {"path": "/api/*", "allow_origins": ["https://app.example.com"]},
+            ],
+        }
+    )
+    assert [(f.code, f.rule) for f in findings if f.code == "csrf-guard-trusts-every-origin"] == [
+        ("csrf-guard-trusts-every-origin", 0)
+    ]
