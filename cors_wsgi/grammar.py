@@ -72,12 +72,13 @@ def parse_serialized_origin(value: str) -> Origin | None:
         return None
     if hostport.startswith("["):
         end = hostport.find("]")
+        # Without a ']' the host is empty, which is no IPv6 literal.
         host, rest = hostport[: end + 1], hostport[end + 1 :]
-        if end < 0 or not is_ipv6_literal(host):
+        if not is_ipv6_literal(host):
             return None
         if not rest:
             return Origin(scheme, host, "")
-        if rest[0] != ":":
+        if rest[0] != ":" or rest == ":":
             return None
         port = rest[1:]
     else:
@@ -113,8 +114,10 @@ def is_ipv6_literal(host: str) -> bool:
 
 def is_serialized_port(port: str, scheme: str) -> bool:
     # Browsers never serialize a default port or a leading zero.
+    # No length bound: a sixth digit makes the port zero-led or > 65535, and int() of an origin's length
+    # of digits is cheap.
     return (
-        0 < len(port) <= 5
+        port != ""
         and DIGITS.issuperset(port)
         and port[0] != "0"
         and int(port) <= 65535
