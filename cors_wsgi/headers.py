@@ -78,6 +78,8 @@ def merge_headers(
 
     ``tail`` is what the middleware adds: Access-Control-* headers and at most one Vary, last.
     """
+    if not isinstance(app_headers, list | tuple):
+        app_headers = list(app_headers)  # read twice below: the first pass would use up an iterator
     if not needs_merge(app_headers):
         return [*app_headers, *tail]
     vary_token = tail[-1][1] if tail and tail[-1][0] == "Vary" else None
