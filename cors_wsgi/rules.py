@@ -106,7 +106,7 @@ class PathGlob(Frozen):
         pos = len(first)
         for middle in parts[1:-1]:
             found = path.find(middle, pos, end)
-            if found < 0:
+            if found == -1:
                 return False
             pos = found + len(middle)
         return True
