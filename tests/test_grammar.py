@@ -169,6 +169,7 @@ def test_is_preflight_is_fetchs_definition(
         ("mylocalhost", False),
         ("128.0.0.1", False),
         ("[::2]", False),
+        ("[[::1]]", False),  # one pair of brackets, not any number
         ("example.com", False),
         ("", False),
     ],
