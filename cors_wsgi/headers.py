@@ -61,8 +61,7 @@ def merge_vary(existing: str | None, tokens: str) -> str:
     present = {part.strip().lower() for part in existing.split(",")}
     if "*" in present:
         return existing
-    missing = [t for t in tokens.split(", ") if t.lower() not in present]
-    return ", ".join([existing, *missing]) if missing else existing
+    return ", ".join([existing, *(t for t in tokens.split(", ") if t.lower() not in present)])
 
 
 def needs_merge(app_headers: Iterable[tuple[str, str]]) -> bool:

@@ -46,6 +46,8 @@ POLICY = CORSPolicy(allow_origins=["http://localhost:3000"])
         ("/*ab*cd", "/cdab", False),  # pieces in order
         ("/x*/y*/z", "/x1/y2/z", True),
         ("/x*/y*/z", "/x1/z/y2", False),
+        ("/ab*b*c", "/abc", False),  # a middle piece is looked for after the first piece...
+        ("/a*b*bc", "/abc", False),  # ...and before the last
         (
             "/\u00e9t\u00e9/*",
             "/\u00c3\u00a9t\u00c3\u00a9/x",
@@ -179,3 +181,11 @@ def test_a_rule_list_pair_and_a_tuple_pair_are_the_same() -> None:
 def test_reprs_name_what_they_are() -> None:
     assert repr(PathGlob("/api/*")) == "PathGlob('/api/*')"
     assert repr(DOT_SEGMENT) == "DOT_SEGMENT"
+
+
+def test_a_glob_tells_the_shapes_lint_and_rules_index_by() -> None:
+    # Exact paths and "/prefix/*" globs are looked up without matches(): the two attributes say which.
+    assert (PathGlob("/api/data").exact, PathGlob("/api/data").prefix) == ("/api/data", None)
+    assert (PathGlob("/api/*").exact, PathGlob("/api/*").prefix) == (None, "/api/")
+    assert (PathGlob("/api/*/x").exact, PathGlob("/api/*/x").prefix) == (None, None)
+    assert (PathGlob("/a*b*").exact, PathGlob("/a*b*").prefix) == (None, None)

@@ -21,6 +21,7 @@ ACAO = ("Access-Control-Allow-Origin", "https://app.test")
         ("Accept-Encoding, *", "Origin", "Accept-Encoding, *"),  # '*' already varies on everything
         (" * ", "Origin", " * "),
         ("Cookie", "Cookie", "Cookie"),
+        ("Accept-Encoding,Origin", "Origin", "Accept-Encoding,Origin"),  # listed without a space
     ],
 )  # fmt: skip
 def test_merge_vary(existing: str | None, tokens: str, merged: str) -> None:
