@@ -71,8 +71,7 @@ def merge_vary(existing: str | None, tokens: str) -> str:
     present = {part.strip().lower() for part in existing.split(",")}
     if "*" in present:
         return existing
-    missing = [t for t in tokens.split(", ") if t.lower() not in present]
-    return ", ".join([existing, *missing]) if missing else existing
+    return ", ".join([existing, *(t for t in tokens.split(", ") if t.lower() not in present)])
 
 
 def needs_merge(app_headers: Iterable[tuple[str, str]]) -> bool:
@@ -88,6 +87,8 @@ def merge_headers(
 
     ``tail`` is what the middleware adds: Access-Control-* headers and at most one Vary, last.
     """
+    if not isinstance(app_headers, list | tuple):
+        app_headers = list(app_headers)  # read twice below: the first pass would use up an iterator
     if not needs_merge(app_headers):
         return [*app_headers, *tail]
     vary_token = tail[-1][1] if tail and tail[-1][0] == "Vary" else None

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -32,6 +33,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 START_TIMEOUT = 20.0
+
+# `tox -e mutation` (pyproject's [tool.mutmut]) picks this profile: the same examples on every run, so a
+# mutant is killed by what it changed, never by a new random draw; no deadline and no "too slow" check,
+# since the mutated package runs slower.
+settings.register_profile(
+    "mutation", derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def port_is_free(port: int) -> bool:

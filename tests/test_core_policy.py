@@ -106,7 +106,10 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(("kwargs", "field", "fragments"), REFUSED, ids=[repr(r[0])[:60] for r in REFUSED])
+# pytest.param(id=...): ids given as a list are escaped again each time one process collects them.
+@pytest.mark.parametrize(
+    ("kwargs", "field", "fragments"), [pytest.param(*r, id=repr(r[0])[:60]) for r in REFUSED]
+)
 def test_bad_config_is_refused_naming_field_and_value(
     kwargs: dict[str, Any], field: str, fragments: list[str]
 ) -> None:
