@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "benchmarks" / "results" / "mutation.md"
 # The pure core first (target: 90% killed), then the adapter and policy (80%).
-PURE = ("decision", "origins", "headers", "rules", "grammar", "refusals", "regexes")
+PURE = ("decision", "answers", "origins", "headers", "rules", "grammar", "refusals", "regexes")
 ADAPTER = ("policy", "middleware", "remembered", "memo")
 MODULES = PURE + ADAPTER
 PRAGMA = "pragma: no mutate"

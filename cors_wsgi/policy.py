@@ -23,7 +23,7 @@ from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
-from .decision import ConstantActuals, constant_actuals
+from .answers import ConstantActuals, constant_actuals
 from .errors import Collector, ConfigError, did_you_mean
 from .frozen import Frozen
 from .grammar import NORMALIZED_METHODS, is_insecure_origin, is_token
