@@ -115,3 +115,29 @@ def test_a_wildcard_pattern_is_kept_in_one_spelling(value: str, pattern: Wildcar
     parsed = parse_wildcard(value)
     assert tuple(parsed) == tuple(pattern)
     assert type(parsed.subdomains) is bool
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("http://[::1]]", "has text after the IPv6 address"),
+        ("http://[::1]]:8080", "has text after the IPv6 address"),
+        ("http://[::1", "has an unterminated IPv6 address"),
+        ("http://[::g]", "has an invalid IPv6 address"),
+        ("http://[::1]:99999", "has an invalid port '99999' (1-65535)"),
+    ],
+)
+def test_an_ipv6_origin_mistake_is_named(value: str, message: str) -> None:
+    assert _error(value).message == f"{value!r} {message}"
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("http://[0:0::1]:8080", "http://[::1]:8080"),
+        ("HTTP://[::1]:80", "http://[::1]"),
+        ("https://[::1]", "https://[::1]"),
+    ],
+)
+def test_an_ipv6_origin_is_kept_as_browsers_send_it(value: str, kept: str) -> None:
+    assert CORSPolicy(allow_origins=[value]).allow_origins == (kept,)
