@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cors_wsgi import ConfigError, CORSPolicy
-from cors_wsgi.origins import WildcardPattern, parse_wildcard
+from cors_wsgi.origins import WildcardPattern, normalize_config_origin, parse_wildcard
 
 SHAPES = (
     "is not a valid wildcard pattern: the forms are 'scheme://*.domain[:port]' (subdomains), "
@@ -141,3 +141,39 @@ def test_an_ipv6_origin_mistake_is_named(value: str, message: str) -> None:
 )
 def test_an_ipv6_origin_is_kept_as_browsers_send_it(value: str, kept: str) -> None:
     assert CORSPolicy(allow_origins=[value]).allow_origins == (kept,)
+
+
+@pytest.mark.parametrize(
+    ("value", "message", "hint"),
+    [
+        # Without a scheme: http for the loopback names, https for the rest; never a trailing slash.
+        ("127.0.0.1:8000", "has no scheme", "http://127.0.0.1:8000"),
+        ("[::1]:3000", "has no scheme", "http://[::1]:3000"),
+        ("localhost:3000/", "has no scheme", "http://localhost:3000"),
+        ("app.example.com//", "has no scheme", "https://app.example.com"),
+        ("https://a.com?x", "has a query (an Origin never has one)", "https://a.com"),
+        ("https://a.com#x", "has a fragment (an Origin never has one)", "https://a.com"),
+        ("https://a.example.com://b", "has a path (an Origin never has one)", "https://a.example.com:"),
+        ("1http://a.com", "has an invalid scheme '1http'", None),
+        ("https://u@a.com", "has user information (an Origin never has any)", None),
+        ("https://a.com:0", "has an invalid port '0' (1-65535)", None),
+        ("https://a..com", "has an invalid host 'a..com'", None),
+    ],
+)
+def test_an_origin_mistake_is_named_with_a_suggestion_where_there_is_one(
+    value: str, message: str, hint: str | None
+) -> None:
+    error = _error(value)
+    assert error.message == f"{value!r} {message}"
+    assert error.hint == ("" if hint is None else f"; did you mean {hint!r}?")
+
+
+@pytest.mark.parametrize("value", [3, None, b"https://a.com"])
+def test_an_origin_that_is_no_string_is_named(value: object) -> None:
+    with pytest.raises(ConfigError) as caught:
+        normalize_config_origin(value, "allow_origins")
+    assert (caught.value.field, caught.value.message, caught.value.value) == (
+        "allow_origins",
+        f"{value!r} is not a string",
+        value,
+    )
