@@ -611,3 +611,12 @@ def test_the_actual_answers_a_policy_builds_once() -> None:
         "actual", True, None, (("Access-Control-Allow-Origin", LOCAL),), ("Origin",), b"", (),
         (("Access-Control-Allow-Origin", LOCAL), *vary),
     )  # fmt: skip
+
+
+def test_without_an_environ_the_origin_function_gets_an_empty_dict() -> None:
+    seen: list[Any] = []
+    policy = CORSPolicy(allow_origin_func=lambda origin, environ: seen.append(environ) or True)
+    assert decide(policy, "GET", "https://a.test").allowed
+    assert decide(policy, "OPTIONS", "https://a.test", "GET").allowed
+    assert seen == [{}, {}]
+    assert all(type(environ) is dict for environ in seen)
