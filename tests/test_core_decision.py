@@ -6,6 +6,7 @@ the answer read off the response it writes and the refusal code off the event ``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -297,6 +298,11 @@ def test_origin_func_that_raises_refuses_instead_of_failing(caplog: pytest.LogCa
     assert not decide(policy, "GET", "https://a.test").allowed
     assert not decide(policy, "OPTIONS", "https://a.test", "GET").allowed
     assert "allow_origin_func raised" in caplog.text
+    [record, _] = caplog.records
+    assert record.getMessage() == "allow_origin_func raised for origin 'https://a.test'; refusing it"
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], RuntimeError)
 
 
 @pytest.mark.parametrize(
