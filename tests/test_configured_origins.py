@@ -151,6 +151,7 @@ def test_an_ipv6_origin_is_kept_as_browsers_send_it(value: str, kept: str) -> No
         ("[::1]:3000", "has no scheme", "http://[::1]:3000"),
         ("localhost:3000/", "has no scheme", "http://localhost:3000"),
         ("app.example.com//", "has no scheme", "https://app.example.com"),
+        ("APP.EXAMPLE.BOX", "has no scheme", "https://APP.EXAMPLE.BOX"),  # the host as written
         ("https://a.com?x", "has a query (an Origin never has one)", "https://a.com"),
         ("https://a.com#x", "has a fragment (an Origin never has one)", "https://a.com"),
         ("https://a.example.com://b", "has a path (an Origin never has one)", "https://a.example.com:"),
