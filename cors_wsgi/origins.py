@@ -153,10 +153,10 @@ def parse_wildcard(value: str, field: str = "allow_origins") -> WildcardPattern:
         )
     stripped = f"{scheme}://{host}"
     try:
-        normalized = normalize_config_origin(stripped, field)
+        normalized = normalize_config_origin(stripped)
     except ConfigError as exc:
         # Said of the pattern as written; a suggestion without its wildcard would allow something else.
-        message = exc.message.replace(repr(stripped), repr(value), 1)
+        message = exc.message.replace(repr(stripped), repr(value))
         hint = _wildcard_hint(exc.hint, subdomains, any_port)
         raise ConfigError(field, message, value=value, hint=hint) from None
     scheme, _, hostport = normalized.partition("://")
