@@ -45,7 +45,7 @@ from typing import Any, NamedTuple
 from .errors import ConfigError
 from .grammar import MAX_ORIGIN_LENGTH, Origin, is_loopback_host, parse_serialized_origin
 from .origins import public_suffix_list
-from .regexes import PROBE_ORIGINS, REPEATS, _c, _p, backtracking
+from .regexes import ATOMIC_GROUP, PROBE_ORIGINS, REPEATS, _c, _p, backtracking, group_body
 
 REGEX_FIELD = "allow_origin_regex"
 ORIGINS_FIELD = "allow_origins"
@@ -408,8 +408,8 @@ class _Writer:
                 raise _Unwritable
             for _ in range(count):
                 self.sequence(body, repeated=True)
-        elif op == _c.SUBPATTERN or op == getattr(_c, "ATOMIC_GROUP", None):
-            self.sequence(arg[-1], repeated=repeated)
+        elif op == _c.SUBPATTERN or op == ATOMIC_GROUP:
+            self.sequence(group_body(op, arg), repeated=repeated)
         elif op == _c.BRANCH:
             branches = arg[1]
             self.sequence(branches[self.choose(item, len(branches))], repeated=repeated)

@@ -151,7 +151,14 @@ def parse_wildcard(value: str, field: str = "allow_origins") -> WildcardPattern:
             "a whole port may be '*' (use allow_origin_regex for anything else)",
             value=value,
         )
-    normalized = normalize_config_origin(f"{scheme}://{host}", field)
+    stripped = f"{scheme}://{host}"
+    try:
+        normalized = normalize_config_origin(stripped)
+    except ConfigError as exc:
+        # Said of the pattern as written; a suggestion without its wildcard would allow something else.
+        message = exc.message.replace(repr(stripped), repr(value))
+        hint = _wildcard_hint(exc.hint, subdomains, any_port)
+        raise ConfigError(field, message, value=value, hint=hint) from None
     scheme, _, hostport = normalized.partition("://")
     base, port = (hostport, "") if hostport.startswith("[") else hostport.partition(":")[::2]
     if any_port:
@@ -169,6 +176,19 @@ def parse_wildcard(value: str, field: str = "allow_origins") -> WildcardPattern:
             value=value,
         )
     return WildcardPattern(scheme, base, port)
+
+
+_SUGGESTED_ORIGIN = re.compile(r"; did you mean '([^':]+)://([^']*)'\?")
+
+
+def _wildcard_hint(hint: str, subdomains: bool, any_port: bool) -> str:
+    """A "did you mean" of ``normalize_config_origin`` (an origin), with the pattern's wildcards put back."""
+    suggested = _SUGGESTED_ORIGIN.fullmatch(hint)
+    if suggested is None:
+        return hint  # none, or one that names the host alone
+    scheme, hostport = suggested.groups()
+    pattern = f"{scheme}://" + ("*." if subdomains else "") + hostport + (PORT_WILDCARD if any_port else "")
+    return f"; did you mean {pattern!r}?"
 
 
 @lru_cache(maxsize=1)

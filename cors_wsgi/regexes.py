@@ -171,8 +171,8 @@ def _scan(items: list[tuple[Any, Any]], pattern: str, texts: dict[int, str]) -> 
             found = _scan(list(body), pattern, texts)
             if found:
                 return found
-        elif op == _c.SUBPATTERN or op == getattr(_c, "ATOMIC_GROUP", None):
-            found = _scan(list(arg[-1]), pattern, texts)
+        elif op == _c.SUBPATTERN or op == ATOMIC_GROUP:
+            found = _scan(group_body(op, arg), pattern, texts)
             if found:
                 return found
         elif op == _c.BRANCH:
@@ -188,6 +188,14 @@ def _scan(items: list[tuple[Any, Any]], pattern: str, texts: dict[int, str]) -> 
             ref = re.search(r"\\[1-9][0-9]?|\(\?P=\w+\)|\(\?\(\w+\)", pattern)
             return "back-reference", "a back-reference" + (f" ({ref.group(0)!r})" if ref else "")
     return None
+
+
+ATOMIC_GROUP = getattr(_c, "ATOMIC_GROUP", None)  # (?>...), Python 3.11 and later
+
+
+def group_body(op: Any, arg: Any) -> list[tuple[Any, Any]]:
+    """A group's items: a capturing or flag group's argument ends with them, an atomic group's is them."""
+    return list(arg if op == ATOMIC_GROUP else arg[-1])
 
 
 def repeat_texts(pattern: str, items: list[tuple[Any, Any]], verbose: bool) -> dict[int, str]:
@@ -211,8 +219,8 @@ def _collect_repeats(items: list[tuple[Any, Any]], out: list[tuple[Any, Any]]) -
         if op in REPEATS:
             out.append(item)
             _collect_repeats(list(arg[2]), out)
-        elif op == _c.SUBPATTERN or op == getattr(_c, "ATOMIC_GROUP", None):
-            _collect_repeats(list(arg[-1]), out)
+        elif op == _c.SUBPATTERN or op == ATOMIC_GROUP:
+            _collect_repeats(group_body(op, arg), out)
         elif op == _c.BRANCH:
             for branch in arg[1]:
                 _collect_repeats(list(branch), out)

@@ -6,6 +6,7 @@ the answer read off the response it writes and the refusal code off the event ``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,13 @@ from hypothesis import strategies as st
 from raw_wsgi import call_raw
 
 from cors_wsgi import CORSMiddleware, CORSPolicy, Decision, DecisionEvent, Refusal
-from cors_wsgi.decision import MAX_REQUEST_HEADERS_LENGTH, decide, parse_request_headers
+from cors_wsgi.decision import (
+    MAX_REQUEST_HEADERS_LENGTH,
+    decide,
+    decide_compiled,
+    parse_request_headers,
+    preflight,
+)
 from cors_wsgi.explain import reasons
 from cors_wsgi.origins import parse_serialized_origin
 
@@ -291,6 +298,11 @@ def test_origin_func_that_raises_refuses_instead_of_failing(caplog: pytest.LogCa
     assert not decide(policy, "GET", "https://a.test").allowed
     assert not decide(policy, "OPTIONS", "https://a.test", "GET").allowed
     assert "allow_origin_func raised" in caplog.text
+    [record, _] = caplog.records
+    assert record.getMessage() == "allow_origin_func raised for origin 'https://a.test'; refusing it"
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], RuntimeError)
 
 
 @pytest.mark.parametrize(
@@ -450,3 +462,167 @@ def test_a_decision_is_consistent_however_it_is_made() -> None:
     )
     with pytest.raises(TypeError, match="derived"):
         decision._replace(added_headers=())
+
+
+def test_a_preflight_decision_is_its_own_whole_response() -> None:
+    # A preflight never reaches the application: whatever headers are offered, its answer is its own.
+    decision = decide(SEED, "OPTIONS", LOCAL, "GET")
+    assert decision.response_headers([("Content-Type", "text/html"), ("X-App", "1")]) == list(
+        decision.added_headers
+    )
+    with pytest.raises(
+        TypeError, match=r"^added_headers is derived from the other fields; replace those instead$"
+    ):
+        decision._replace(added_headers=())
+
+
+@pytest.mark.parametrize(
+    ("acrh", "names"),
+    [
+        ("content-type,content-type", "content-type"),  # what a browser sends: lower case, no spaces
+        ("x-token,content-type,x-token", "x-token, content-type"),
+        ("X-Token,x-token", "x-token"),  # a proxy re-cased it
+    ],
+)
+def test_a_repeated_allowed_name_is_granted_once(acrh: str, names: str) -> None:
+    decision = decide(API, "OPTIONS", LOCAL, "PUT", acrh)
+    assert decision.allowed
+    assert dict(decision.headers)["Access-Control-Allow-Headers"] == names
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_malformed_name_is_refused_as_such_even_when_a_refused_one_precedes_it_in_debug(
+    debug: bool,
+) -> None:
+    # Outside debug mode the decision stops at the first refused name: what follows is never read.
+    for acrh in ("x-nope,bad name", "content-type,,x-nope,bad name", "x-nope, bad@name"):
+        decision = decide(SEED, "OPTIONS", LOCAL, "GET", acrh, debug=debug)
+        assert not decision.allowed
+        if debug:
+            assert [r.code for r in decision.refusals] == ["headers-invalid"]
+        else:
+            assert decision.refusals == (Refusal("headers-not-allowed", acrh, ("x-nope",)),)
+
+
+@pytest.mark.parametrize("allow_headers", [["content-type"], ["content-type", "x-b"], ["*"]])
+@pytest.mark.parametrize("space", ["\x0b", "\x0c", "\r", "\n", "\x1c"])
+def test_only_space_and_tab_are_trimmed_around_a_requested_name(allow_headers: list[str], space: str) -> None:
+    # Optional white space in a field value is SP and HTAB; any other white space makes the name malformed.
+    policy = CORSPolicy(allow_origins=[LOCAL], allow_headers=allow_headers)
+    for acrh in (f"{space}x-b", f"content-type,{space}x-b", f"content-type, x-b{space}"):
+        for debug in (False, True):
+            decision = decide(policy, "OPTIONS", LOCAL, "GET", acrh, debug=debug)
+            assert decision.refusals == (Refusal("headers-invalid", acrh),), (acrh, debug)
+    assert parse_request_headers(f"x-a,{space}x-b") is None
+
+
+def test_refusals_name_the_value_at_fault_and_what_the_policy_has() -> None:
+    method = decide(API, "OPTIONS", LOCAL, "DELETE")
+    assert method.refusals == (Refusal("method-not-allowed", "DELETE", ("GET", "PUT", "patch")),)
+    private = decide(SEED, "OPTIONS", LOCAL, "GET", request_private_network="true")
+    assert private.refusals == (Refusal("private-network-not-allowed", "true"),)
+    header = decide(API, "OPTIONS", LOCAL, "PUT", "x-token,x-nope,x-other", debug=True)
+    assert header.refusals == (
+        Refusal("headers-not-allowed", "x-token,x-nope,x-other", ("x-nope", "x-other")),
+    )
+
+
+def test_debug_mode_is_off_unless_asked() -> None:
+    # Without debug, a refused method gets the plain 403 (no partial grant naming the origin).
+    for answer in (
+        decide_compiled(API.compiled, "OPTIONS", LOCAL, "DELETE"),
+        preflight(API.compiled, LOCAL, "DELETE"),
+    ):
+        assert answer.status == 403
+        assert answer.headers == ()
+        assert answer.body == b"CORS preflight refused\n"
+
+
+def test_debug_mode_grants_the_origin_but_not_the_method_or_header_at_fault() -> None:
+    # The browser then names the method or header in its console; nothing is cached (no Max-Age).
+    method = decide(API, "OPTIONS", LOCAL, "DELETE", "x-token", debug=True)
+    assert (method.status, method.allowed) == (204, False)
+    assert method.headers == (
+        ("Access-Control-Allow-Origin", LOCAL),
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Access-Control-Allow-Methods", "GET, PUT, patch"),
+        ("Access-Control-Allow-Headers", "x-token"),
+    )
+    headers = decide(API, "OPTIONS", LOCAL, "PUT", "x-token,x-nope,content-type", debug=True)
+    assert headers.headers == (
+        ("Access-Control-Allow-Origin", LOCAL),
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Access-Control-Allow-Methods", "GET, PUT, patch"),
+        ("Access-Control-Allow-Headers", "x-token, content-type"),
+    )
+    star = CORSPolicy(allow_origins=[LOCAL], allow_methods=["*"], allow_headers=["x-a"])
+    refused = decide(star, "OPTIONS", LOCAL, "PURGE", "x-a,x-b", debug=True)
+    assert refused.headers == (
+        ("Access-Control-Allow-Origin", LOCAL),
+        ("Access-Control-Allow-Methods", "PURGE"),
+        ("Access-Control-Allow-Headers", "x-a"),
+    )
+
+
+def test_a_path_no_rule_may_grant_refuses_whatever_the_request() -> None:
+    dot = Refusal("path-dot-segment")
+    asked = decide_compiled(None, "OPTIONS", LOCAL, "GET", "content-type")
+    assert (asked.kind, asked.allowed, asked.status, asked.refusals) == ("preflight", False, 403, (dot,))
+    assert asked.headers == ()
+    assert asked.added_headers == (
+        ("Vary", ", ".join(PREFLIGHT_VARY)),
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", str(len(b"CORS preflight refused\n"))),
+    )
+    for method in ("GET", "OPTIONS", "POST"):
+        actual = decide_compiled(None, method, LOCAL)
+        assert actual == ("actual", False, None, (), ("Origin",), b"", (dot,), (("Vary", "Origin"),))
+        assert actual.allowed is False
+        not_cors = decide_compiled(None, method, None)
+        assert not_cors == ("actual", False, None, (), ("Origin",), b"", (), (("Vary", "Origin"),))
+
+
+def test_a_preflight_hands_the_environ_to_the_origin_function() -> None:
+    seen: list[dict[str, Any]] = []
+    policy = CORSPolicy(
+        allow_origin_func=lambda origin, environ: seen.append(environ) or environ.get("ok", False)
+    )
+    environ = {"ok": True}
+    assert decide(policy, "OPTIONS", "https://a.test", "GET", environ=environ).status == 204
+    assert decide(policy, "OPTIONS", "https://a.test", "GET", environ={}).status == 403
+    assert seen[0] is environ
+
+
+def test_the_actual_answers_a_policy_builds_once() -> None:
+    # Built when the policy is compiled (here, inside the test), then shared by every request they fit.
+    anyone = CORSPolicy(allow_origins=["*"], expose_headers=["X-Id"])
+    grant = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "X-Id"))
+    for origin in (None, "https://a.test"):
+        assert decide(anyone, "GET", origin) == ("actual", True, None, grant, (), b"", (), grant)
+    listed = CORSPolicy(allow_origins=[LOCAL])
+    vary = (("Vary", "Origin"),)
+    assert decide(listed, "GET", None) == ("actual", False, None, (), ("Origin",), b"", (), vary)
+    refused = (Refusal("origin-not-allowed"),)
+    assert decide(listed, "GET", "https://evil.test") == (
+        "actual",
+        False,
+        None,
+        (),
+        ("Origin",),
+        b"",
+        refused,
+        vary,
+    )
+    assert decide(listed, "GET", LOCAL) == (
+        "actual", True, None, (("Access-Control-Allow-Origin", LOCAL),), ("Origin",), b"", (),
+        (("Access-Control-Allow-Origin", LOCAL), *vary),
+    )  # fmt: skip
+
+
+def test_without_an_environ_the_origin_function_gets_an_empty_dict() -> None:
+    seen: list[Any] = []
+    policy = CORSPolicy(allow_origin_func=lambda origin, environ: seen.append(environ) or True)
+    assert decide(policy, "GET", "https://a.test").allowed
+    assert decide(policy, "OPTIONS", "https://a.test", "GET").allowed
+    assert seen == [{}, {}]
+    assert all(type(environ) is dict for environ in seen)

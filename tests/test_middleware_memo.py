@@ -16,7 +16,7 @@ from raw_wsgi import call_raw
 from cors_wsgi import CORSMiddleware, CORSPolicy, remembered
 from cors_wsgi.decision import decide
 from cors_wsgi.headers import PLAIN_NAMES, needs_merge
-from cors_wsgi.memo import ACTUAL_MEMO_SIZE
+from cors_wsgi.memo import ACTUAL_MEMO_SIZE, PREFLIGHT_MEMO_SIZE, Memo
 from cors_wsgi.memo import MAX_KEY_LENGTH as MAX_MEMO_KEY_LENGTH
 
 ALLOWED = "http://localhost:3000"
@@ -327,3 +327,67 @@ def test_a_policy_with_patterns_remembers_its_refusals(decisions: list[tuple[Any
     for _ in range(3):
         call(mw, origin="https://evil.example.net")
     assert decisions == [("GET", "https://evil.example.net")]
+
+
+@pytest.mark.parametrize("kind", ["GET", "OPTIONS"])
+def test_a_full_memo_forgets_everything_at_its_bound_and_not_before(
+    decisions: list[tuple[Any, ...]], kind: str
+) -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
+    bound = ACTUAL_MEMO_SIZE if kind == "GET" else PREFLIGHT_MEMO_SIZE
+    origins = [f"https://u{i}.example.com" for i in range(bound + 1)]
+
+    def ask(origin: str) -> None:
+        if kind == "GET":
+            call(mw, origin=origin)
+        else:
+            call(mw, "OPTIONS", origin=origin, access_control_request_method="GET")
+
+    decisions.clear()
+    for origin in origins[:bound]:
+        ask(origin)
+    ask(origins[0])
+    assert len(decisions) == bound  # full, and every answer still remembered
+    ask(origins[bound])  # one more: the memo starts afresh with it
+    assert len(decisions) == bound + 1
+    ask(origins[bound])
+    ask(origins[0])
+    assert len(decisions) == bound + 2  # the first one was forgotten, the last one kept
+
+
+def test_a_preflight_is_remembered_with_an_origin_or_a_header_list_up_to_the_limit(
+    decisions: list[tuple[Any, ...]],
+) -> None:
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy())
+    longest = "https://" + "a" * (MAX_MEMO_KEY_LENGTH - len("https://.example.com")) + ".example.com"
+    names = "x-" + "a" * (MAX_MEMO_KEY_LENGTH - 2)  # refused, and a refused preflight is remembered too
+    assert len(longest) == len(names) == MAX_MEMO_KEY_LENGTH
+    for origin, acrh, kept in (
+        (longest, None, True),
+        (ALLOWED, names, True),
+        (ALLOWED, names + "x", False),
+    ):
+        decisions.clear()
+        for _ in range(2):
+            headers = {"origin": origin, "access_control_request_method": "GET"}
+            call(
+                mw, "OPTIONS", **headers, **({} if acrh is None else {"access_control_request_headers": acrh})
+            )
+        assert len(decisions) == (1 if kept else 2), (origin, acrh)
+
+
+def test_a_memo_keeps_a_key_of_the_longest_origin_and_forgets_all_when_full() -> None:
+    memo: Memo[str, int] = Memo(size=2)
+    assert memo.remember("a", 1) == 1
+    assert memo.remember("b", 2) == 2
+    assert dict(memo) == {"a": 1, "b": 2}
+    assert memo.remember("c", 3) == 3
+    assert dict(memo) == {"c": 3}
+    assert memo.remember("x" * MAX_MEMO_KEY_LENGTH, 4) == 4
+    assert memo.remember("y" * (MAX_MEMO_KEY_LENGTH + 1), 5) == 5
+    assert dict(memo) == {"c": 3, "x" * MAX_MEMO_KEY_LENGTH: 4}
+    pairs: Memo[tuple[str | None, ...], int] = Memo(size=4)
+    pairs.remember(("x" * MAX_MEMO_KEY_LENGTH, None), 1)
+    pairs.remember((None, "y" * (MAX_MEMO_KEY_LENGTH + 1)), 2)
+    pairs.remember(("a", "b" * (MAX_MEMO_KEY_LENGTH + 1), None), 3)
+    assert dict(pairs) == {("x" * MAX_MEMO_KEY_LENGTH, None): 1}
