@@ -89,8 +89,9 @@ class Route(Frozen):
         # cheaper than remembering it; and a stream of unknown origins then never empties the memo of the
         # allowed ones (refused preflights are still remembered: their answer depends on more).
         set_(self, "remembers_refusals", memoises and not compiled.matcher.exact_only)  # type: ignore[union-attr]
-        set_(self, "actuals", Memo(ACTUAL_MEMO_SIZE if memoises else 0))
-        set_(self, "preflights", Memo(PREFLIGHT_MEMO_SIZE if memoises else 0))
+        # Always empty on a route that does not memoise: only the decide_ methods fill them, and they ask.
+        set_(self, "actuals", Memo(ACTUAL_MEMO_SIZE))
+        set_(self, "preflights", Memo(PREFLIGHT_MEMO_SIZE))
         set_(self, "no_origin_tail", decide_compiled(compiled, "GET", None).added_headers)
 
     def actual(self, origin: str, environ: Mapping[str, Any]) -> Decision:

@@ -397,3 +397,15 @@ def test_origin_hint_cost_with_a_long_origin_list(monkeypatch: pytest.MonkeyPatc
     assert hint is not None
     assert "https://service-0042.internal-example.net" in hint
     assert "scheme" in hint
+
+
+def test_debug_log_of_a_refused_actual_request_names_the_closest_allowed_origin(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="cors_wsgi"):
+        res = client(True).get("/x", headers={"Origin": "http://app.example.com"})
+    assert "Access-Control-Allow-Origin" not in res.headers
+    (line,) = [r.getMessage() for r in caplog.records if "origin=" in r.getMessage()]
+    assert "refused" in line
+    assert "closest allowed origin is 'https://app.example.com'" in line
+    assert "scheme" in line

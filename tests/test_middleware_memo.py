@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from raw_wsgi import call_raw
+from raw_wsgi import call_raw, raw_environ
 
 from cors_wsgi import CORSMiddleware, CORSPolicy, remembered
 from cors_wsgi.decision import decide
@@ -391,3 +391,43 @@ def test_a_memo_keeps_a_key_of_the_longest_origin_and_forgets_all_when_full() ->
     pairs.remember((None, "y" * (MAX_MEMO_KEY_LENGTH + 1)), 2)
     pairs.remember(("a", "b" * (MAX_MEMO_KEY_LENGTH + 1), None), 3)
     assert dict(pairs) == {("x" * MAX_MEMO_KEY_LENGTH, None): 1}
+
+
+def test_a_report_only_candidate_remembers_its_answers_like_the_policy_in_force(
+    decisions: list[tuple[Any, ...]],
+) -> None:
+    # The candidate's routes answer every request too: once per distinct request, like the enforced ones.
+    candidate = policy(allow_origins=["https://*.example.com"])
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy(), report_only=candidate)
+    decisions.clear()
+    preflight = {"origin": ALLOWED, "access_control_request_method": "GET"}
+    for _ in range(3):
+        call(mw, origin=ALLOWED)
+        call(mw, "OPTIONS", **preflight)
+    # enforced and candidate: one actual and one preflight decision each
+    assert sorted(decisions) == sorted([("GET", ALLOWED)] * 2 + [("OPTIONS", ALLOWED, "GET", None, None)] * 2)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    ("origin", "status"), [(ALLOWED, "204 No Content"), ("https://evil.example.net", "403 Forbidden")]
+)
+def test_a_preflight_is_written_as_its_body_chunks_and_nothing_more(
+    debug: bool, origin: str, status: str
+) -> None:
+    # A granted preflight (204) has no body: the iterable yields no chunk at all, not an empty one; a refused
+    # one yields the one chunk of its body (in debug mode, the one that says why).
+    mw = CORSMiddleware(app_with([("Content-Type", "text/plain")]), policy(), debug=debug)
+    environ = raw_environ(
+        "OPTIONS", "/api/data", {"HTTP_ORIGIN": origin, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "GET"}
+    )
+    statuses: list[str] = []
+    for _ in range(2):  # decided, then remembered (outside debug mode)
+        chunks = list(mw(dict(environ), lambda status, headers, exc_info=None: statuses.append(status)))
+        if status.startswith("204"):
+            assert chunks == []
+        else:
+            assert len(chunks) == 1
+            assert chunks[0].startswith(b"CORS preflight refused")
+            assert (origin.encode() in chunks[0]) is debug
+    assert statuses == [status, status]
