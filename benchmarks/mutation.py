@@ -1,7 +1,7 @@
 """Mutation testing of the core (mutmut, configured in pyproject.toml's ``[tool.mutmut]``), and its table.
 
     tox -e mutation -- grammar headers       # those modules, then benchmarks/results/mutation.md
-    tox -e mutation                          # all eleven: hours on two cores
+    tox -e mutation                          # all twelve: hours on two cores
     python -m benchmarks.mutation --table    # only rewrite the table from what mutants/ holds
 
 One module at a time, each a separate ``mutmut run`` with at most ``--children`` workers (2 by default, or
