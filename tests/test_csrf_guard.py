@@ -468,3 +468,33 @@ def test_a_reload_that_weakens_the_guard_says_so(tmp_path: Path, caplog: pytest.
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("turned csrf_protection from True to 'report'" in w for w in warnings), warnings
     assert any("exempts more paths from csrf_protection: ['/api/hooks/*']" in w for w in warnings), warnings
+
+
+def test_a_write_without_origin_is_refused_and_reported_under_the_rule_covering_its_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # No Origin, but Sec-Fetch-Site says cross-site: the record and the event still name the rule whose
+    # path it is, as for a write with an Origin.
+    events: list[DecisionEvent] = []
+    enforcing = guard(on_decision=events.append)
+    reporting = guard(csrf_protection="report")
+    with caplog.at_level(logging.INFO, logger="cors_wsgi"):
+        refused = send(enforcing, site="cross-site")
+        reported = send(reporting, site="cross-site")
+    assert (refused.status, refused.called) == (403, False)
+    assert (reported.status, reported.called) == (200, True)
+    [warning] = [
+        r.getMessage() for r in caplog.records if r.name == "cors_wsgi" and r.levelno == logging.WARNING
+    ]
+    [report] = [r.getMessage() for r in caplog.records if r.name == "cors_wsgi.report"]
+    assert warning == (
+        "cross-origin 'POST' '/api/items' refused: origin=None sec-fetch-site='cross-site' "
+        f"{refusals.CSRF_SEC_FETCH_SITE} rule='/api/*'"
+    )
+    assert report == (
+        "csrf report-only: 'POST' '/api/items' origin=None sec-fetch-site='cross-site' would be refused: "
+        f"{refusals.CSRF_SEC_FETCH_SITE} rule='/api/*'"
+    )
+    assert [(e.origin, e.path, e.allowed, e.reason, e.rule) for e in events] == [
+        ("", "/api/items", False, refusals.CSRF_SEC_FETCH_SITE, "/api/*")
+    ]
