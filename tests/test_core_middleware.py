@@ -286,6 +286,10 @@ def test_exc_info_is_forwarded_positionally_and_write_is_returned() -> None:
     assert len(calls[0]) == 2  # no exc_info: called with two arguments
     assert len(calls[1]) == 3
     assert calls[1][2][0] is RuntimeError
+    # the error response keeps its status and gets the same CORS headers as the first one
+    assert calls[1][0] == "500 Internal Server Error"
+    assert calls[1][1] == calls[0][1]
+    assert ("Access-Control-Allow-Origin", LOCAL) in calls[1][1]
     assert calls[2] == ("write", b"legacy write")
 
 
