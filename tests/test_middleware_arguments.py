@@ -95,3 +95,28 @@ def test_a_report_only_candidate_is_compared_never_explained(caplog: pytest.LogC
     assert [r for r in caplog.records if r.levelno == logging.DEBUG] == []
     reports = [r.getMessage() for r in caplog.records if r.name == "cors_wsgi.report"]
     assert reports  # the candidate would refuse both (one record: the same origin, rule and reason)
+
+
+def test_a_guard_setting_that_is_wrong_judges_no_origin_as_trusted_or_not() -> None:
+    # Which origins the guard may trust is judged only for a guard that is on: a wrong setting is told
+    # alone, not with what a guard that is on would say of the origins.
+    insecure = CORSPolicy(allow_origins=["http://app.example.com"])
+    with pytest.raises(ConfigError) as caught:
+        CORSMiddleware(app, insecure, csrf_protection="yes")
+    assert [error.field for error in caught.value.errors] == ["csrf_protection"]
+    with pytest.raises(ConfigError) as caught:
+        CORSMiddleware(app, insecure, csrf_protection=True)
+    [error] = caught.value.errors
+    assert (error.field, error.value) == ("allow_origins", "http://app.example.com")
+    assert "plain http:// with csrf_protection set" in str(error)
+
+
+def test_an_on_decision_that_cannot_be_called_is_named_with_its_value() -> None:
+    with pytest.raises(ConfigError) as caught:
+        CORSMiddleware(app, POLICY, on_decision="log")  # type: ignore[arg-type]
+    [error] = caught.value.errors
+    assert (error.field, error.value, str(error)) == (
+        "on_decision",
+        "log",
+        "on_decision: 'log' is not callable",
+    )
