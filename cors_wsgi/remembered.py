@@ -89,7 +89,8 @@ class Route(Frozen):
         # cheaper than remembering it; and a stream of unknown origins then never empties the memo of the
         # allowed ones (refused preflights are still remembered: their answer depends on more).
         set_(self, "remembers_refusals", memoises and not compiled.matcher.exact_only)  # type: ignore[union-attr]
-        # Always empty on a route that does not memoise: only the decide_ methods fill them, and they ask.
+        # Empty on a route that does not memoise: only decide_actual and decide_preflight write to them,
+        # and only when self.memoises.
         set_(self, "actuals", Memo(ACTUAL_MEMO_SIZE))
         set_(self, "preflights", Memo(PREFLIGHT_MEMO_SIZE))
         set_(self, "no_origin_tail", decide_compiled(compiled, "GET", None).added_headers)
