@@ -14,7 +14,7 @@ import pytest
 from cors_wsgi import ConfigError, CORSPolicy
 from cors_wsgi.decision import decide
 from cors_wsgi.lint import lint_mapping
-from cors_wsgi.regexes import backtracking, backtracking_construct
+from cors_wsgi.regexes import backtracking, backtracking_construct, combine
 
 ATOMIC = sys.version_info >= (3, 11)
 
@@ -183,3 +183,39 @@ ACCEPTED = [
 def test_linear_shapes_are_accepted(pattern: str) -> None:
     assert backtracking(pattern) is None
     assert backtracking_construct(pattern) is None
+
+
+# The refusal quotes the repeats as written, whatever stands around them: classes that hold ']' or '^',
+# escapes inside classes, verbose white space and comments (which may themselves hold quantifiers). None:
+# accepted, because what follows the inner repeat is mandatory and cannot be matched by it.
+QUOTED = [
+    (r"([^]a]+b?)+", NESTED + "'[^]a]+' inside '([^]a]+b?)+'"),
+    (r"([]a]+)+", NESTED + "'[]a]+' inside '([]a]+)+'"),
+    (r"([\]a]+)+", NESTED + r"'[\\]a]+' inside '([\\]a]+)+'"),
+    (r"([^^]+)+", NESTED + "'[^^]+' inside '([^^]+)+'"),
+    (r"[a-z]+([\\]+)+", NESTED + r"'[\\\\]+' inside '([\\\\]+)+'"),
+    ("(?x)\n# the host: a+ b*\n( a+ # letters, then more\n) +", NESTED + "'a+' inside '( a+ # letters, then more\\n) +'"),
+    ("(?x) # one comment\n # and another: (x+)+\n(a+)+", NESTED + "'a+' inside '(a+)+'"),
+    ("(?x)(a+)+ # the end, without a newline", NESTED + "'a+' inside '(a+)+'"),
+    (r"(a+[^b])+", NESTED + "'a+' inside '(a+[^b])+'"),  # [^b] can match 'a': the next iteration's start
+    (r"(a+b{1,2})+", None),  # at least one 'b' after each run of 'a'
+    (r"(a+b{1,})+", None),
+    (r"(a+b{0,2})+", NESTED + "'a+' inside '(a+b{0,2})+'"),  # the 'b' may be absent
+    (r"a*b*.*", None),  # no one character that all three can match
+    (r"a*a*.*", UNBOUNDED + "'a*', 'a*' and '.*'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("pattern", "description"), QUOTED)
+def test_the_repeats_at_fault_are_quoted_as_written(pattern: str, description: str | None) -> None:
+    assert backtracking_construct(pattern) == description
+
+
+def test_a_non_verbose_pattern_keeps_the_space_after_its_leading_flags_when_combined() -> None:
+    # Outside verbose mode a space is a literal: only a verbose pattern may have white space (or comments)
+    # between its leading flag groups and its body.
+    combined = combine([r"(?i) a\.example\.com", r"b\.example\.com"])
+    assert combined.fullmatch(" A.example.com")
+    assert not combined.fullmatch("a.example.com")
+    verbose = combine([r"(?ix) # the host" + "\n" + r"a\.example\.com", r"b\.example\.com"])
+    assert verbose.fullmatch("A.example.com")
