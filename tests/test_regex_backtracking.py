@@ -197,6 +197,16 @@ QUOTED = [
     ("(?x)\n# the host: a+ b*\n( a+ # letters, then more\n) +", NESTED + "'a+' inside '( a+ # letters, then more\\n) +'"),
     ("(?x) # one comment\n # and another: (x+)+\n(a+)+", NESTED + "'a+' inside '(a+)+'"),
     ("(?x)(a+)+ # the end, without a newline", NESTED + "'a+' inside '(a+)+'"),
+    (r"(\U00000061+)+", NESTED + r"'\\U00000061+' inside '(\\U00000061+)+'"),
+    (r"a{2}(\N{LATIN SMALL LETTER B}+)+", NESTED + r"'\\N{LATIN SMALL LETTER B}+' inside '(\\N{LATIN SMALL LETTER B}+)+'"),
+    (r"(\N{LATIN SMALL LETTER B}+)+c{2}", NESTED + r"'\\N{LATIN SMALL LETTER B}+' inside '(\\N{LATIN SMALL LETTER B}+)+'"),
+    # which characters a class can start an alternative with: every one of it, in any order
+    (r"([ab]c|ad)+", ALTERNATIVES + "'([ab]c|ad)+'"),
+    (r"([a\d]x|ay)+", ALTERNATIVES + r"'([a\\d]x|ay)+'"),
+    (r"([a-c]x|ay)+", ALTERNATIVES + "'([a-c]x|ay)+'"),
+    (r"([a-c]x|cy)+", ALTERNATIVES + "'([a-c]x|cy)+'"),
+    (r"([a-c]x|dy)+", None),
+    (r"([\u0100-\u0101]x|ay)+", None),  # non-ASCII never overlaps 'a'
     (r"(a+[^b])+", NESTED + "'a+' inside '(a+[^b])+'"),  # [^b] can match 'a': the next iteration's start
     (r"(a+b{1,2})+", None),  # at least one 'b' after each run of 'a'
     (r"(a+b{1,})+", None),
@@ -219,3 +229,12 @@ def test_a_non_verbose_pattern_keeps_the_space_after_its_leading_flags_when_comb
     assert not combined.fullmatch("a.example.com")
     verbose = combine([r"(?ix) # the host" + "\n" + r"a\.example\.com", r"b\.example\.com"])
     assert verbose.fullmatch("A.example.com")
+
+
+def test_a_possible_nested_set_is_only_pythons_warning() -> None:
+    # re warns (FutureWarning) about '[[' and compiles the pattern; only misplaced flags are refused.
+    with pytest.warns(FutureWarning, match="Possible nested set"):
+        policy = CORSPolicy(allow_origin_regex=r"https://[[a]+\.example\.com")
+    assert decide(policy, "GET", "https://aa.example.com").allowed
+    with pytest.raises(ConfigError, match="not at the start of the expression"):
+        CORSPolicy(allow_origin_regex=r"https://a(?i)b\.example\.com")
