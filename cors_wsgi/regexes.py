@@ -122,7 +122,7 @@ def backtracking(pattern: str) -> Backtracking | None:
     except (re.error, RecursionError, OverflowError, DeprecationWarning):
         return None  # re.compile reports it
     items = list(parsed)
-    texts = repeat_texts(pattern, items, bool(parsed.state.flags & re.VERBOSE))
+    texts = repeat_texts(pattern, items)
     broad = _variable_repeats(items)
     firsts = [chars for _, chars in broad]
     sharing = max(
@@ -198,16 +198,17 @@ def group_body(op: Any, arg: Any) -> list[tuple[Any, Any]]:
     return list(arg if op == ATOMIC_GROUP else arg[-1])
 
 
-def repeat_texts(pattern: str, items: list[tuple[Any, Any]], verbose: bool) -> dict[int, str]:
+def repeat_texts(pattern: str, items: list[tuple[Any, Any]]) -> dict[int, str]:
     """The text of each repeat of the parsed ``items`` (keyed by ``id`` of the parse item), as written.
 
     Both lists are in the order the repeats' atoms start, outer before inner; when the parser merged or
-    split something (``(a+b|a+c)`` factors ``a+`` out) the counts differ and nothing is named.
+    split something the counts differ, and nothing is named.
     """
     nodes: list[tuple[Any, Any]] = []
     _collect_repeats(items, nodes)
-    verbose = verbose or bool(re.search(r"\(\?[aiLmsu]*x", pattern))
-    spans = _repeat_spans(pattern, verbose)
+    # Verbose when any flag group turns it on, global ('(?x)') or scoped ('(?x:...)'): a pattern is text
+    # only, so its flags are all written in it.
+    spans = _repeat_spans(pattern, verbose=bool(re.search(r"\(\?[aiLmsu]*x", pattern)))
     if len(spans) != len(nodes):
         return {}
     return {id(node): pattern[start:end] for node, (start, end) in zip(nodes, spans, strict=True)}

@@ -207,6 +207,28 @@ QUOTED = [
     (r"([a-c]x|cy)+", ALTERNATIVES + "'([a-c]x|cy)+'"),
     (r"([a-c]x|dy)+", None),
     (r"([\u0100-\u0101]x|ay)+", None),  # non-ASCII never overlaps 'a'
+    # the scanner: scoped verbose flags, octal escapes of one to three digits
+    (r"(?x: ( a + ) + )", NESTED + "'a +' inside '( a + ) +'"),
+    (r"(\01a+a)+", NESTED + r"'a+' inside '(\\01a+a)+'"),
+    (r"(\1011+1)+", NESTED + r"'1+' inside '(\\1011+1)+'"),
+    # repeats inside a conditional group are counted, so the ones before it are still quoted
+    (r"(a+)+(?(1)b+|c*)", NESTED + "'a+' inside '(a+)+'"),
+    # what a repeated body starts with, item by item
+    (r"(aa+)+", NESTED + "'a+' inside '(aa+)+'"),  # the inner repeat after a plain character
+    (r"(aa+b)+", None),  # its follower is the next item, not the one before
+    (r"(a+(a))+", NESTED + "'a+' inside '(a+(a))+'"),  # a group's items count as the body's
+    (r"(a+)?b", None),  # a group repeated at most once is no repeat around the inner one
+    (r"(a+x|by)+", None),  # a repeat that must match starts with what its body starts with
+    (r"(a{2,}x|by)+", None),
+    (r"(a*x|xy)+", ALTERNATIVES + "'(a*x|xy)+'"),  # one that may be skipped: what follows can start
+    (r"([^b]x|ay)+", ALTERNATIVES + "'([^b]x|ay)+'"),  # a negated class: any character
+    (r"(\bax|by)+", None),  # an anchor matches no character: the next item starts the branch
+    (r"(éx|\wy)+", ALTERNATIVES + r"'(éx|\\wy)+'"),  # \w matches some non-ASCII letters
+    # a back-reference wherever it stands
+    (r"x((a)\2)", r"a back-reference ('\\2')"),
+    (r"(b|(a)\2)", r"a back-reference ('\\2')"),
+    (r"(?=(a)\1)", r"a back-reference ('\\1')"),
+    (r"(?:(a)\1)+", r"a back-reference ('\\1')"),
     (r"(a+[^b])+", NESTED + "'a+' inside '(a+[^b])+'"),  # [^b] can match 'a': the next iteration's start
     (r"(a+b{1,2})+", None),  # at least one 'b' after each run of 'a'
     (r"(a+b{1,})+", None),
@@ -238,3 +260,22 @@ def test_a_possible_nested_set_is_only_pythons_warning() -> None:
     assert decide(policy, "GET", "https://aa.example.com").allowed
     with pytest.raises(ConfigError, match="not at the start of the expression"):
         CORSPolicy(allow_origin_regex=r"https://a(?i)b\.example\.com")
+
+
+# How many variable repeats can match one same character: lint runs a polynomial pattern against probe
+# origins only when there are at most three (each more multiplies the steps by the probe's length).
+OVERLAPPING = [
+    (r".*.*.*", 3),
+    (r"a*a*a*", 3),
+    (r"a*a*.*a*", 4),
+    (r"a*[ab]*b*a*", 3),
+    (r"(a+)+", 1),
+    (r"(a)\1", 0),
+]
+
+
+@pytest.mark.parametrize(("pattern", "count"), OVERLAPPING)
+def test_the_repeats_that_share_a_character_are_counted(pattern: str, count: int) -> None:
+    found = backtracking(pattern)
+    assert found is not None
+    assert found.overlapping == count
