@@ -48,7 +48,6 @@ _SCOPED_FLAGS = (
     (re.DOTALL, "s"),
     (re.VERBOSE, "x"),
 )
-_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 _LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))+")
 # In a verbose pattern, whitespace and comments may stand between its leading flag groups.
 _LEADING_FLAGS_VERBOSE = re.compile(r"(?:\(\?[aiLmsux]+\)(?:\s+|#[^\n]*)*)+")
@@ -256,10 +255,6 @@ def _repeat_spans(pattern: str, verbose: bool) -> list[tuple[int, int]]:
             if pattern.startswith("(?#", i):
                 close = pattern.find(")", i)
                 i = n if close < 0 else close + 1
-                continue
-            flags = _GLOBAL_FLAGS.match(pattern, i)
-            if flags:
-                i = flags.end()
                 continue
             groups.append(i)
             i += 1

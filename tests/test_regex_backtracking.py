@@ -211,6 +211,12 @@ QUOTED = [
     (r"(?x: ( a + ) + )", NESTED + "'a +' inside '( a + ) +'"),
     (r"(\01a+a)+", NESTED + r"'a+' inside '(\\01a+a)+'"),
     (r"(\1011+1)+", NESTED + r"'1+' inside '(\\1011+1)+'"),
+    # comment groups, flag groups and a quantified space are no atoms to confuse the count
+    (r"(?#a+)(b+)+", NESTED + "'b+' inside '(b+)+'"),
+    (r"(b+b(?#x*))+", NESTED + "'b+' inside '(b+b(?#x*))+'"),
+    (r"(b+(?#x*)b)+", NESTED + "'b+' inside '(b+(?#x*)b)+'"),
+    (r"(?i)(b+)+", NESTED + "'b+' inside '(b+)+'"),
+    (r"( + )+", NESTED + "' +' inside '( + )+'"),  # outside verbose mode a space is an atom
     # repeats inside a conditional group are counted, so the ones before it are still quoted
     (r"(a+)+(?(1)b+|c*)", NESTED + "'a+' inside '(a+)+'"),
     # what a repeated body starts with, item by item
