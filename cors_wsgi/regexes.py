@@ -183,7 +183,7 @@ def _scan(items: list[tuple[Any, Any]], pattern: str, texts: dict[int, str]) -> 
             found = _scan(list(arg[1]), pattern, texts)
             if found:
                 return found
-        elif op in (_c.GROUPREF, getattr(_c, "GROUPREF_EXISTS", _c.GROUPREF)):
+        elif op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
             ref = re.search(r"\\[1-9][0-9]?|\(\?P=\w+\)|\(\?\(\w+\)", pattern)
             return "back-reference", "a back-reference" + (f" ({ref.group(0)!r})" if ref else "")
     return None
@@ -226,7 +226,7 @@ def _collect_repeats(items: list[tuple[Any, Any]], out: list[tuple[Any, Any]]) -
                 _collect_repeats(list(branch), out)
         elif op in (_c.ASSERT, _c.ASSERT_NOT):
             _collect_repeats(list(arg[1]), out)
-        elif op == getattr(_c, "GROUPREF_EXISTS", None):
+        elif op == _c.GROUPREF_EXISTS:
             _collect_repeats(list(arg[1]), out)
             if arg[2] is not None:
                 _collect_repeats(list(arg[2]), out)
@@ -262,9 +262,6 @@ def _repeat_spans(pattern: str, verbose: bool) -> list[tuple[int, int]]:
         elif char == ")":
             start = groups.pop() if groups else i
             i += 1
-        elif char == "|":
-            i += 1
-            continue
         else:
             i += 1
         after = _skip_space(pattern, i) if verbose else i

@@ -217,6 +217,12 @@ QUOTED = [
     (r"(b+(?#x*)b)+", NESTED + "'b+' inside '(b+(?#x*)b)+'"),
     (r"(?i)(b+)+", NESTED + "'b+' inside '(b+)+'"),
     (r"( + )+", NESTED + "' +' inside '( + )+'"),  # outside verbose mode a space is an atom
+    (r"([]]+)+", NESTED + "'[]]+' inside '([]]+)+'"),  # a class of ']' alone
+    (r"(a)(?#x+)(b+)+", NESTED + "'b+' inside '(b+)+'"),  # a comment after a group
+    (r"(a + )+", NESTED + "' +' inside '(a + )+'"),  # outside verbose mode '+' repeats the space
+    (r"(X+X)+", NESTED + "'X+' inside '(X+X)+'"),
+    (r"a*(a*)a*", UNBOUNDED + "'a*', 'a*' and 'a*'"),  # repeats in a group count with the others
+    (r"a{2}a{2}a{2}", None),  # fixed repeats: one way to match each
     # repeats inside a conditional group are counted, so the ones before it are still quoted
     (r"(a+)+(?(1)b+|c*)", NESTED + "'a+' inside '(a+)+'"),
     # what a repeated body starts with, item by item
