@@ -113,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     status = 0
     if not args.table:
+        # mutmut maps each test to the functions it calls once, and afterwards only for new test files: a
+        # test added to an existing file would judge no mutant. So every run maps the tests afresh.
+        (ROOT / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
         for module in args.modules or MODULES:
             status = run_module(module, args.children) or status
     print(write_table())
