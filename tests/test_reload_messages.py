@@ -43,6 +43,15 @@ def records(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "cors_wsgi" and r.levelno == level]
 
 
+def from_file(
+    tmp_path: Path, text: str, environ: dict[str, str] | None = None
+) -> tuple[Path, CORSMiddleware]:
+    """A middleware built from a cors.toml holding ``text``, and the file's path (to rewrite and reload)."""
+    path = tmp_path / "cors.toml"
+    path.write_text(text)
+    return path, CORSMiddleware.from_config(app, path, environ=environ or {})
+
+
 def allowed(middleware: CORSMiddleware, origin: str) -> bool:
     _, headers, _ = call_raw(middleware, "GET", "/api/data", {"HTTP_ORIGIN": origin})
     return ("Access-Control-Allow-Origin", origin) in headers
@@ -51,9 +60,7 @@ def allowed(middleware: CORSMiddleware, origin: str) -> bool:
 def test_a_reload_logs_one_info_record_naming_the_file(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path = tmp_path / "cors.toml"
-    path.write_text(RULE)
-    middleware = CORSMiddleware.from_config(app, path, environ={})
+    path, middleware = from_file(tmp_path, RULE)
     with caplog.at_level(logging.DEBUG, logger="cors_wsgi"):
         assert middleware.reload_config(path, environ={})
     assert records(caplog, logging.INFO) == [f"CORS configuration reloaded from {path}"]
@@ -63,9 +70,7 @@ def test_a_reload_logs_one_info_record_naming_the_file(
 def test_a_reload_that_fails_logs_one_error_naming_the_file_and_the_mistake(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path = tmp_path / "cors.toml"
-    path.write_text(RULE)
-    middleware = CORSMiddleware.from_config(app, path, environ={})
+    path, middleware = from_file(tmp_path, RULE)
     path.write_text(RULE.replace("allow_origins", "alow_origins"))
     with caplog.at_level(logging.DEBUG, logger="cors_wsgi"):
         assert not middleware.reload_config(path, environ={})
@@ -80,9 +85,7 @@ def test_a_reload_that_fails_logs_one_error_naming_the_file_and_the_mistake(
 def test_a_reload_that_sets_catch_exceptions_otherwise_says_it_needs_a_restart(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path = tmp_path / "cors.toml"
-    path.write_text(toml(catch=True))
-    middleware = CORSMiddleware.from_config(app, path, environ={})
+    path, middleware = from_file(tmp_path, toml(catch=True))
     assert middleware.catch_exceptions is True
     for catch, warned in ((True, False), (False, True), (None, False)):
         caplog.clear()
@@ -138,9 +141,7 @@ def test_a_reload_that_weakens_the_guard_says_how(
     after: tuple[str, list[str]],
     warnings: list[str],
 ) -> None:
-    path = tmp_path / "cors.toml"
-    path.write_text(toml(*before))
-    middleware = CORSMiddleware.from_config(app, path, environ={})
+    path, middleware = from_file(tmp_path, toml(*before))
     path.write_text(toml(*after))
     with caplog.at_level(logging.DEBUG, logger="cors_wsgi"):
         assert middleware.reload_config(path, environ={})
@@ -148,9 +149,7 @@ def test_a_reload_that_weakens_the_guard_says_how(
 
 
 def test_the_origins_override_is_read_from_the_environ_given(tmp_path: Path) -> None:
-    path = tmp_path / "cors.toml"
-    path.write_text(RULE)
-    middleware = CORSMiddleware.from_config(app, path, environ={ORIGINS_ENV: OTHER})
+    path, middleware = from_file(tmp_path, RULE, {ORIGINS_ENV: OTHER})
     assert allowed(middleware, OTHER)
     assert not allowed(middleware, APP)
     assert middleware.reload_config(path, environ={ORIGINS_ENV: f"{APP}, {OTHER}"})
