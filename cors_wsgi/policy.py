@@ -174,7 +174,8 @@ def _combinations(policy: CORSPolicy, regex: re.Pattern[str] | None) -> list[Con
                     )
                 )
     origins = policy.allow_origins
-    has_regex, has_func = policy.allow_origin_regex is not None, policy.allow_origin_func is not None
+    # An empty list of regexes compiles to no regex: it allows nobody, like no regex at all.
+    has_regex, has_func = regex is not None, policy.allow_origin_func is not None
     if policy.allow_origin_func_vary and not has_func:
         out.append(
             ConfigError(
@@ -442,13 +443,13 @@ class CompiledPolicy(Frozen):
         header_names = frozenset(policy.allow_headers) - {"*"}
         set_(self, "header_names", header_names)
         set_(self, "private_network", policy.allow_private_network)
-        # Vary tokens. When the answer does not depend on the Origin there is nothing for a cache to vary on.
-        # An origin function that reads other request headers (Host, a tenant header) makes the answer
-        # depend on them too: they join Origin in Vary.
+        # Vary tokens of an answer that depends on the Origin (a "*" answer does not, and has none:
+        # answers.constant_actuals). An origin function that reads other request headers (Host, a tenant
+        # header) makes the answer depend on them too: they join Origin in Vary.
         func_vary = tuple(
             name for name in policy.allow_origin_func_vary if name.lower() not in _PREFLIGHT_VARY_LOWER
         )
-        actual_vary = () if any_origin else ("Origin", *func_vary)
+        actual_vary = ("Origin", *func_vary)
         set_(self, "actual_vary", actual_vary)
         set_(self, "actual_vary_header", vary_header(actual_vary))
         set_(

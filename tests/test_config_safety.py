@@ -110,6 +110,17 @@ def test_plain_http_origins_with_credentials_need_tolerating(origin: str) -> Non
     CORSPolicy(allow_origins=[origin])
 
 
+@pytest.mark.parametrize("origin", ["http://app.example.com", "http://*.example.com"])
+def test_the_plain_http_refusal_says_the_risk_and_both_ways_out(origin: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        CORSPolicy(allow_origins=[origin], allow_credentials=True)
+    assert str(info.value) == (
+        f"allow_origins: {origin!r} is plain http:// with allow_credentials=True: anyone who can tamper with "
+        "that page's traffic can read credentialed responses; use https://, or set "
+        "tolerate_insecure_origins=True to accept the risk"
+    )
+
+
 @pytest.mark.parametrize(
     ("written", "kept"),
     [

@@ -231,3 +231,313 @@ def test_middleware_unknown_keyword_has_a_hint(kwargs: dict[str, Any], fragment:
 def test_middleware_refuses_ambiguous_or_malformed_configuration(call: Any) -> None:
     with pytest.raises(ConfigError):
         call()
+
+
+def test_unknown_keywords_are_each_named_with_the_value_and_the_closest_field() -> None:
+    with pytest.raises(ConfigError) as info:
+        CORSPolicy(allow_origin=[LOCAL], max_agee=5)
+    assert [(e.field, e.value, e.message, e.hint) for e in info.value.errors] == [
+        (
+            "allow_origin",
+            "allow_origin",
+            "unknown CORSPolicy argument 'allow_origin'",
+            "; did you mean 'allow_origins'?",
+        ),
+        ("max_agee", "max_agee", "unknown CORSPolicy argument 'max_agee'", "; did you mean 'max_age'?"),
+    ]
+
+
+def _any_origin(origin: str, environ: Any) -> bool:
+    return True
+
+
+# Fields sound on their own, put together wrongly: (keyword arguments, [(field, value, the whole text)]).
+# Users read these texts to fix their configuration, so they are held word for word.
+COMBINATIONS = [
+    (
+        {"allow_origins": [LOCAL], "allow_origin_func_vary": ["X-Tenant"]},
+        [
+            (
+                "allow_origin_func_vary",
+                ("X-Tenant",),
+                "names the request headers allow_origin_func reads (for Vary), but no allow_origin_func is set",
+            )
+        ],
+    ),
+    (
+        {},
+        [
+            (
+                "allow_origins",
+                (),
+                "no origin is allowed: list the origins that may read this resource "
+                "(e.g. allow_origins=['http://localhost:3000']); there is no allow-all default",
+            )
+        ],
+    ),
+    (
+        {"allow_origins": ["*", LOCAL]},
+        [
+            (
+                "allow_origins",
+                ("*", LOCAL),
+                f"'*' allows every origin and cannot be combined with {LOCAL!r}: keep '*' alone, or drop it",
+            )
+        ],
+    ),
+    (
+        {
+            "allow_origins": ["*", LOCAL],
+            "allow_origin_regex": r"https://a\.test",
+            "allow_origin_func": _any_origin,
+        },
+        [
+            (
+                "allow_origins",
+                ("*", LOCAL),
+                f"'*' allows every origin and cannot be combined with {LOCAL!r}, "
+                r"allow_origin_regex 'https://a\\.test', allow_origin_func: keep '*' alone, or drop it",
+            )
+        ],
+    ),
+    (
+        {"allow_origins": ["*"], "allow_origin_regex": r"https://a\.test", "allow_credentials": True},
+        [
+            (
+                "allow_origins",
+                ("*",),
+                r"'*' allows every origin and cannot be combined with allow_origin_regex 'https://a\\.test'; "
+                "with allow_credentials=True '*' would also let every site read responses with the user's "
+                "cookies: list the trusted origins instead",
+            )
+        ],
+    ),
+    (
+        {"allow_origins": ["*"], "allow_credentials": True},
+        [
+            (
+                "allow_origins",
+                ("*",),
+                "'*' together with allow_credentials=True would let every site read responses with the user's "
+                "cookies; list the trusted origins instead",
+            )
+        ],
+    ),
+    (
+        {"allow_origins": [LOCAL, "null"], "allow_credentials": True},
+        [
+            (
+                "allow_origins",
+                "null",
+                "'null' together with allow_credentials=True: any site can get the origin 'null' "
+                "(a sandboxed iframe, a data: URL), so this is as open as '*' with credentials",
+            )
+        ],
+    ),
+    (
+        {"allow_origins": [LOCAL], "expose_headers": ["*"], "allow_credentials": True},
+        [
+            (
+                "expose_headers",
+                "*",
+                "'*' is a literal header name, not a wildcard, when allow_credentials=True; name the headers",
+            )
+        ],
+    ),
+    (
+        {"allow_origins": ["*", "null"], "expose_headers": ["*"], "allow_credentials": True},
+        [
+            (
+                "allow_origins",
+                ("*", "null"),
+                "'*' allows every origin and cannot be combined with 'null'; with allow_credentials=True '*' "
+                "would also let every site read responses with the user's cookies: list the trusted origins "
+                "instead",
+            ),
+            (
+                "allow_origins",
+                "null",
+                "'null' together with allow_credentials=True: any site can get the origin 'null' "
+                "(a sandboxed iframe, a data: URL), so this is as open as '*' with credentials",
+            ),
+            (
+                "expose_headers",
+                "*",
+                "'*' is a literal header name, not a wildcard, when allow_credentials=True; name the headers",
+            ),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"), [pytest.param(*c, id=repr(sorted(c[0]))[:70]) for c in COMBINATIONS]
+)
+def test_fields_put_together_wrongly_are_each_told_word_for_word(
+    kwargs: dict[str, Any], expected: list[tuple[str, object, str]]
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        CORSPolicy(**kwargs)
+    assert [(e.field, e.value, e.message) for e in info.value.errors] == expected
+
+
+# Fields wrong on their own: (keyword arguments, [(field, value, message, hint)]), every mistake at once.
+FIELD_MISTAKES = [
+    (
+        {"allow_origins": LOCAL},
+        [("allow_origins", LOCAL, f"{LOCAL!r} must be a list of strings", f"; did you mean [{LOCAL!r}]?")],
+    ),
+    ({"allow_origins": b"x"}, [("allow_origins", b"x", "b'x' must be a list of strings", "")]),
+    ({"allow_origins": {"x": 1}}, [("allow_origins", {"x": 1}, "{'x': 1} must be a list of strings", "")]),
+    ({"allow_origins": 5}, [("allow_origins", 5, "5 must be a list of strings", "")]),
+    (
+        {"allow_origins": [LOCAL], "allow_methods": ["get", "X Y", 5, "*"]},
+        [
+            ("allow_methods", "X Y", "'X Y' is not a valid HTTP method name", ""),
+            ("allow_methods", 5, "5 is not a valid HTTP method name", ""),
+            (
+                "allow_methods",
+                ["GET", "*"],
+                "'*' allows every method and cannot be combined: ['GET', '*']",
+                "",
+            ),
+        ],
+    ),
+    (
+        {
+            "allow_origins": [LOCAL],
+            "allow_headers": ["x y", 7],
+            "expose_headers": ["a:b"],
+            "allow_origin_func": _any_origin,
+            "allow_origin_func_vary": "X-Tenant",
+        },
+        [
+            ("allow_headers", "x y", "'x y' is not a valid header name", ""),
+            ("allow_headers", 7, "7 is not a valid header name", ""),
+            ("expose_headers", "a:b", "'a:b' is not a valid header name", ""),
+            (
+                "allow_origin_func_vary",
+                "X-Tenant",
+                "'X-Tenant' must be a list of strings",
+                "; did you mean ['X-Tenant']?",
+            ),
+        ],
+    ),
+    (
+        {"allow_origins": [LOCAL], "max_age": True},
+        [("max_age", True, "True is not a whole number of seconds (or None)", "")],
+    ),
+    (
+        {"allow_origins": [LOCAL], "max_age": 1.5},
+        [("max_age", 1.5, "1.5 is not a whole number of seconds (or None)", "")],
+    ),
+    ({"allow_origins": [LOCAL], "max_age": -1}, [("max_age", -1, "-1 is negative", "")]),
+    (
+        {"allow_origins": [LOCAL], "allow_origin_regex": 5},
+        [("allow_origin_regex", 5, "5 is not a string (or a list of strings)", "")],
+    ),
+    (
+        {"allow_origins": [LOCAL], "allow_origin_regex": [r"https://a\.test", 5, "("]},
+        [
+            ("allow_origin_regex", 5, "5 is not a string", ""),
+            (
+                "allow_origin_regex",
+                "(",
+                "'(' is not a valid regular expression: missing ), unterminated subpattern at position 0",
+                "",
+            ),
+        ],
+    ),
+    (
+        {"allow_origins": [LOCAL], "allow_origin_regex": r"https://(a+)+\.example\.com"},
+        [
+            (
+                "allow_origin_regex",
+                r"https://(a+)+\.example\.com",
+                r"'https://(a+)+\\.example\\.com' has a repeat inside a repeated group: 'a+' inside '(a+)+', "
+                "which can make one crafted Origin cost seconds and freeze the worker; write it without "
+                "nested or overlapping repeats, or use a wildcard pattern in allow_origins such as "
+                "'https://*.example.com'",
+                "",
+            )
+        ],
+    ),
+    (
+        # What it admits comes first: rewritten without the backtracking, it would still let them in.
+        {"allow_origins": [LOCAL], "allow_origin_regex": r"https://[a-z.]*[a-z.]*[a-z.]*example\.com"},
+        [
+            (
+                "allow_origin_regex",
+                r"https://[a-z.]*[a-z.]*[a-z.]*example\.com",
+                r"'https://[a-z.]*[a-z.]*[a-z.]*example\\.com' admits 'https://evilexample.com' (anything may "
+                "come right before 'example.com', not only subdomains): require a dot before it, as in "
+                r"'https://(?:[a-z0-9-]+\.)+example\.com' or the wildcard pattern 'https://*.example.com'; "
+                "it also has three or more unbounded repeats that can match the same character: '[a-z.]*', "
+                "'[a-z.]*' and '[a-z.]*', which can make one crafted Origin cost seconds and freeze the "
+                "worker; write it without nested or overlapping repeats, or use a wildcard pattern in "
+                "allow_origins such as 'https://*.example.com'",
+                "",
+            )
+        ],
+    ),
+    (
+        {
+            "allow_origins": [LOCAL],
+            "allow_credentials": "yes",
+            "allow_private_network": 1,
+            "tolerate_insecure_origins": None,
+            "allow_origin_func": "f",
+        },
+        [
+            ("allow_credentials", "yes", "'yes' is not a boolean (true or false)", ""),
+            ("allow_private_network", 1, "1 is not a boolean (true or false)", ""),
+            ("tolerate_insecure_origins", None, "None is not a boolean (true or false)", ""),
+            ("allow_origin_func", "f", "'f' is not callable", ""),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"), [pytest.param(*c, id=repr(c[0])[:70]) for c in FIELD_MISTAKES]
+)
+def test_each_wrong_field_is_told_word_for_word_all_at_once(
+    kwargs: dict[str, Any], expected: list[tuple[str, object, str, str]]
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        CORSPolicy(**kwargs)
+    assert [(e.field, e.value, e.message, e.hint) for e in info.value.errors] == expected
+
+
+def test_an_unordered_collection_gives_the_same_headers_on_every_run() -> None:
+    # A set has no order of its own: sorted, so a header built from it is the same in every process.
+    policy = CORSPolicy(
+        allow_origins=frozenset({"https://b.test", "https://a.test"}),
+        allow_methods={"PUT", "DELETE", "GET"},
+        allow_headers={"x-b", "x-a"},
+        expose_headers={"X-B", "X-A"},
+    )
+    assert policy.allow_origins == ("https://a.test", "https://b.test")
+    assert dict(policy.compiled.preflight_grant)["Access-Control-Allow-Methods"] == "DELETE, GET, PUT"
+    assert policy.allow_headers == ("x-a", "x-b")
+    assert dict(policy.compiled.actual_grant)["Access-Control-Expose-Headers"] == "X-A, X-B"
+
+
+def test_a_max_age_of_zero_is_sent_and_none_sends_nothing() -> None:
+    zero = CORSPolicy(allow_origins=[LOCAL], max_age=0)
+    assert ("Access-Control-Max-Age", "0") in zero.compiled.preflight_grant
+    unset = CORSPolicy(allow_origins=[LOCAL], max_age=None)
+    assert "Access-Control-Max-Age" not in dict(unset.compiled.preflight_grant)
+
+
+def test_regexes_given_as_a_list_are_kept_as_a_tuple_and_each_matches_whole() -> None:
+    policy = CORSPolicy(allow_origin_regex=[r"https://a\.test", r"https://b\.test"])
+    assert policy.allow_origin_regex == (r"https://a\.test", r"https://b\.test")
+    assert hash(policy) == hash(CORSPolicy(allow_origin_regex=(r"https://a\.test", r"https://b\.test")))
+    allows = policy.compiled.matcher.allows
+    assert allows("https://a.test")
+    assert allows("https://b.test")
+    assert not allows("https://a.test.evil")
+    assert not allows("https://c.test")
+    with pytest.raises(ConfigError, match="no origin is allowed"):
+        CORSPolicy(allow_origin_regex=[])

@@ -55,6 +55,25 @@ def test_origin_function_headers_join_vary_on_preflights_and_without_origin() ->
     assert app.get("/").headers["Vary"] == "Accept-Encoding, Origin, X-Tenant"
 
 
+def test_a_header_vary_already_names_is_named_once_whatever_its_case() -> None:
+    # The function reads Origin and the preflight's request headers anyway: Vary names each once.
+    policy = TENANT.replace(
+        allow_origin_func_vary=[
+            "origin",
+            "X-Tenant",
+            "ACCESS-CONTROL-REQUEST-METHOD",
+            "Access-Control-Request-Headers",
+        ]
+    )
+    app = TestApp(CORSMiddleware(hello, policy))
+    acme = {"Origin": "https://acme.example.com", "X-Tenant": "acme"}
+    assert app.get("/", headers=acme).headers["Vary"] == "Accept-Encoding, Origin, X-Tenant"
+    pre = app.options("/", headers={**acme, "Access-Control-Request-Method": "PUT"}, status=204)
+    assert pre.headers["Vary"] == (
+        "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, X-Tenant"
+    )
+
+
 def test_origin_function_vary_needs_a_function_and_header_names() -> None:
     with pytest.raises(ConfigError) as caught:
         CORSPolicy(allow_origins=["https://a.example.com"], allow_origin_func_vary=["X-Tenant"])
