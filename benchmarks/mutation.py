@@ -29,9 +29,10 @@ ADAPTER = ("policy", "middleware", "remembered", "memo")
 MODULES = PURE + ADAPTER
 PRAGMA = "pragma: no mutate"
 # mutmut's exit codes (mutmut.stats.status_by_exit_code) as the table counts them.
-# A test failed (1), pytest broke (3), the type check caught it (37), or a test module could not be imported
-# under the mutant (255: pytest's usage error "found no collectors", which mutmut's runner reports as -1 and
-# files under "timeout"; a real timeout is a signal, below).
+# A test failed (1), pytest broke (3), the type check caught it (37), or the run raised (255: the worker's
+# exit status -1). Under a mutant that is a test module that cannot be imported: pytest then finds no
+# collectors for the tests named and exits with 4, which mutmut raises as an error; mutmut files 255 under
+# "timeout", but a real timeout is a signal (below), and the clean run named the same tests unmutated.
 KILLED = {1, 3, 37, 255}
 TIMEOUT = {24, -24, 152, 36}  # the tests ran out of time: the mutant changed something they saw
 SURVIVED = {0}

@@ -7,8 +7,8 @@ it: mutmut would give those calls to whichever test happens to run first, and ju
 makes while it is imported to every test of that module, and the calls made before any module (conftest
 files, plugins) to every test.
 
-Loaded by ``[tool.mutmut] pytest_add_cli_args``. While mutmut judges a mutant, it only puts the quickest
-tests first. (The other half is ``process_isolation = "forkserver"`` with no warm-up: each mutant's tests
+Loaded by ``[tool.mutmut] pytest_add_cli_args``. In mutmut's other runs it only puts the quickest tests
+first. (The other half is ``process_isolation = "forkserver"`` with no warm-up: each mutant's tests
 import their modules afresh, so a module-level policy is built by the mutant, not inherited from an
 unmutated process.)
 """
@@ -22,7 +22,8 @@ from mutmut.mutation.trampoline import get_mutant_under_test
 from mutmut.state import state
 from mutmut.utils.format_utils import strip_prefix
 
-# What each test module's import called, by the module's node id; "" holds what was called before any.
+# What each test module's import called, by the module's node id; "" holds what was called outside any
+# module's import (conftest files and plugins before, collection between them): every test gets those.
 _calls_at_import: dict[str, set[str]] = {}
 
 
@@ -52,13 +53,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if not _collecting_stats():
         # Judging a mutant (pytest -x): the quickest tests first, so a killed mutant is told in seconds
         # rather than after whichever slow property test its list happened to start with. Only the order
-        # changes, never which tests run.
+        # changes, never which tests run. (Also in mutmut's clean run, where the order does not matter.)
         durations = state().duration_by_test
         items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # After -m and --deselect have had their say: only the tests that will run are given the calls.
+    if not _collecting_stats():
         return
     before_any = _calls_at_import.get("", set()) | _take_calls()
     tests_by_function = state().tests_by_mangled_function_name
-    for item in items:
+    for item in session.items:
         module = item.getparent(pytest.Module)
         calls = before_any | _calls_at_import.get(module.nodeid if module else "", set())
         test = strip_prefix(item.nodeid, prefix="mutants/")
