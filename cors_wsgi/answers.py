@@ -104,7 +104,11 @@ ORIGIN_REFUSED = Refusal(codes.ORIGIN)
 
 
 class ConstantActuals(NamedTuple):
-    """A policy's actual-request answers that do not depend on the request (``CompiledPolicy.actuals``)."""
+    """A policy's actual-request answers that do not depend on the request (``CompiledPolicy.actuals``).
+
+    A ``"*"`` policy gives only ``any_origin`` (which varies on nothing); a policy that lists its origins
+    gives the other two.
+    """
 
     any_origin: Decision  # allow_origins=["*"]: the same grant for every request
     no_origin: Decision  # not a CORS request: no grant, but the answer varies on Origin

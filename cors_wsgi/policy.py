@@ -414,7 +414,7 @@ class CompiledPolicy(Frozen):
     header_names: frozenset[str]
     private_network: bool
     actual_vary: tuple[str, ...]
-    actual_vary_header: tuple[tuple[str, str], ...]  # () or the one Vary header of actual_vary
+    actual_vary_header: tuple[tuple[str, str], ...]  # the Vary header of actual_vary, built once
     preflight_vary: tuple[str, ...]
     actual_grant: tuple[tuple[str, str], ...]
     any_origin_grant: tuple[tuple[str, str], ...]
