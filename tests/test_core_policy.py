@@ -10,6 +10,7 @@ from raw_wsgi import call_raw
 
 from cors_wsgi import ConfigError, CORSMiddleware, CORSPolicy
 from cors_wsgi.decision import decide
+from cors_wsgi.policy import POLICY_FIELDS
 
 LOCAL = "http://localhost:3000"
 
@@ -391,6 +392,14 @@ FIELD_MISTAKES = [
     ({"allow_origins": b"x"}, [("allow_origins", b"x", "b'x' must be a list of strings", "")]),
     ({"allow_origins": {"x": 1}}, [("allow_origins", {"x": 1}, "{'x': 1} must be a list of strings", "")]),
     ({"allow_origins": 5}, [("allow_origins", 5, "5 must be a list of strings", "")]),
+    # A set is sorted for a stable order: one that mixes types is still told item by item, not a TypeError.
+    (
+        {"allow_origins": [LOCAL], "allow_methods": {"GET", 5, None}},
+        [
+            ("allow_methods", 5, "5 is not a valid HTTP method name", ""),
+            ("allow_methods", None, "None is not a valid HTTP method name", ""),
+        ],
+    ),
     (
         {"allow_origins": [LOCAL], "allow_methods": ["get", "X Y", 5, "*"]},
         [
@@ -447,6 +456,19 @@ FIELD_MISTAKES = [
                 "'(' is not a valid regular expression: missing ), unterminated subpattern at position 0",
                 "",
             ),
+        ],
+    ),
+    (
+        # A pattern that does not parse is not the last one looked at.
+        {"allow_origins": [LOCAL], "allow_origin_regex": ["(", 7]},
+        [
+            (
+                "allow_origin_regex",
+                "(",
+                "'(' is not a valid regular expression: missing ), unterminated subpattern at position 0",
+                "",
+            ),
+            ("allow_origin_regex", 7, "7 is not a string", ""),
         ],
     ),
     (
@@ -555,3 +577,17 @@ def test_an_empty_list_of_regexes_allows_nobody() -> None:
     ]
     anyone = CORSPolicy(allow_origins=["*"], allow_origin_regex=[])
     assert decide(anyone, "GET", "https://a.test").added_headers == (("Access-Control-Allow-Origin", "*"),)
+
+
+def test_a_repeated_name_is_sent_once_and_the_policy_stays_a_hashable_value() -> None:
+    policy = CORSPolicy(
+        allow_origins=[LOCAL, LOCAL],
+        allow_methods=["PUT", "put", "PATCH"],
+        expose_headers=["X-A", "X-B", "X-A"],
+        allow_private_network=True,
+    )
+    assert dict(decide(policy, "GET", LOCAL).headers)["Access-Control-Expose-Headers"] == "X-A, X-B"
+    preflight = decide(policy, "OPTIONS", LOCAL, "PUT")
+    assert dict(preflight.headers)["Access-Control-Allow-Methods"] == "PUT, PATCH"
+    assert (policy.allow_origins, policy.expose_headers) == ((LOCAL,), ("X-A", "X-B"))
+    assert hash(policy) == hash(CORSPolicy(**{f: getattr(policy, f) for f in POLICY_FIELDS}))
