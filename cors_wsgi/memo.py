@@ -44,7 +44,7 @@ class Memo(Frozen, dict[K, V]):
     def remember(self, key: K, value: V) -> V:
         """Store ``value`` under ``key`` when the key is short enough; return ``value`` either way."""
         # An origin (a str) inline: a stream of new origins pays no extra call (about 400 instructions).
-        if len(key) <= MAX_KEY_LENGTH if isinstance(key, str) else _parts_fit(key):
+        if (len(key) <= MAX_KEY_LENGTH) if isinstance(key, str) else _parts_fit(key):
             # Two threads may both find the memo full and both empty it, or both add after one emptied it:
             # the memo then holds a few more or fewer answers than ``size``, never a wrong or half answer.
             # Each dict operation is atomic (under the GIL, and on free-threaded CPython).
