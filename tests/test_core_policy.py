@@ -253,6 +253,17 @@ def _any_origin(origin: str, environ: Any) -> bool:
     return True
 
 
+NULL_WITH_CREDENTIALS = (
+    "allow_origins",
+    "null",
+    "'null' together with allow_credentials=True: any site can get the origin 'null' "
+    "(a sandboxed iframe, a data: URL), so this is as open as '*' with credentials",
+)
+STAR_EXPOSED_WITH_CREDENTIALS = (
+    "expose_headers",
+    "*",
+    "'*' is a literal header name, not a wildcard, when allow_credentials=True; name the headers",
+)
 # Fields sound on their own, put together wrongly: (keyword arguments, [(field, value, the whole text)]).
 # Users read these texts to fix their configuration, so they are held word for word.
 COMBINATIONS = [
@@ -327,24 +338,11 @@ COMBINATIONS = [
     ),
     (
         {"allow_origins": [LOCAL, "null"], "allow_credentials": True},
-        [
-            (
-                "allow_origins",
-                "null",
-                "'null' together with allow_credentials=True: any site can get the origin 'null' "
-                "(a sandboxed iframe, a data: URL), so this is as open as '*' with credentials",
-            )
-        ],
+        [NULL_WITH_CREDENTIALS],
     ),
     (
         {"allow_origins": [LOCAL], "expose_headers": ["*"], "allow_credentials": True},
-        [
-            (
-                "expose_headers",
-                "*",
-                "'*' is a literal header name, not a wildcard, when allow_credentials=True; name the headers",
-            )
-        ],
+        [STAR_EXPOSED_WITH_CREDENTIALS],
     ),
     (
         {"allow_origins": ["*", "null"], "expose_headers": ["*"], "allow_credentials": True},
@@ -356,17 +354,8 @@ COMBINATIONS = [
                 "would also let every site read responses with the user's cookies: list the trusted origins "
                 "instead",
             ),
-            (
-                "allow_origins",
-                "null",
-                "'null' together with allow_credentials=True: any site can get the origin 'null' "
-                "(a sandboxed iframe, a data: URL), so this is as open as '*' with credentials",
-            ),
-            (
-                "expose_headers",
-                "*",
-                "'*' is a literal header name, not a wildcard, when allow_credentials=True; name the headers",
-            ),
+            NULL_WITH_CREDENTIALS,
+            STAR_EXPOSED_WITH_CREDENTIALS,
         ],
     ),
 ]
